@@ -1,0 +1,142 @@
+/**
+ * The PrefLens panel for one dataset file, opened in the editor column beside it.
+ *
+ * Design note
+ * - One panel per dataset URI; opening the same file again reveals the existing panel.
+ * - The panel talks to the webview only through `RequestRouter` over the typed protocol in
+ *   `native/protocol/webviewProtocol.ts`; every inbound message is guarded there.
+ * - The webview is not kept alive when hidden (no `retainContextWhenHidden`): it restores its
+ *   UI state from `vscode.getState()` and asks for data again with `ready`.
+ * - A file watcher pushes `datasetChanged` when the file changes on disk.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { countJsonlRecords } from '../../native/data/recordCount';
+import { RequestRouter } from '../../native/protocol/router';
+import type { DatasetSummary, HostRequests, WebviewEvents } from '../../native/protocol/webviewProtocol';
+import { logChannel } from '../log';
+import { createPanelHandlers } from './panelHandlers';
+import { renderPanelHtml } from './panelHtml';
+
+const VIEW_TYPE = 'preflens.panel';
+
+export class DatasetPanel implements vscode.Disposable {
+  private static readonly open = new Map<string, DatasetPanel>();
+
+  static show(context: vscode.ExtensionContext, dataset: vscode.Uri, column: vscode.ViewColumn): DatasetPanel {
+    const existing = DatasetPanel.open.get(dataset.toString());
+    if (existing) {
+      existing.panel.reveal(column, true);
+      return existing;
+    }
+    const panel = new DatasetPanel(context, dataset, column);
+    DatasetPanel.open.set(dataset.toString(), panel);
+    return panel;
+  }
+
+  static disposeAll(): void {
+    for (const panel of [...DatasetPanel.open.values()]) panel.dispose();
+  }
+
+  private readonly panel: vscode.WebviewPanel;
+  private readonly router: RequestRouter<HostRequests>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly dataset: vscode.Uri,
+    column: vscode.ViewColumn,
+  ) {
+    const fileName = path.basename(dataset.fsPath);
+    this.panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      `PrefLens: ${fileName}`,
+      { viewColumn: column, preserveFocus: true },
+      {
+        enableScripts: true,
+        enableCommandUris: false,
+        localResourceRoots: [
+          vscode.Uri.joinPath(context.extensionUri, 'dist'),
+          vscode.Uri.joinPath(context.extensionUri, 'media'),
+        ],
+      },
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'preflens.svg');
+    const trace = vscode.workspace.getConfiguration('preflens').get<boolean>('trace.protocol', false);
+    const log = logChannel();
+    this.router = new RequestRouter<HostRequests>(
+      createPanelHandlers({ summary: (signal) => this.summary(signal) }),
+      (message) => {
+        if (trace) log.trace(`host -> panel ${JSON.stringify(message).slice(0, 500)}`);
+        void this.panel.webview.postMessage(message);
+      },
+      (line) => log.warn(`[panel ${fileName}] ${line}`),
+    );
+    this.panel.webview.html = this.html(fileName);
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (trace) log.trace(`panel -> host ${JSON.stringify(message).slice(0, 500)}`);
+        this.router.receive(message);
+      }),
+      this.panel.onDidDispose(() => this.dispose()),
+      this.watchDataset(),
+    );
+  }
+
+  private html(fileName: string): string {
+    const webview = this.panel.webview;
+    const asset = (...parts: string[]): string =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...parts)).toString();
+    return renderPanelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: asset('dist', 'webview.js'),
+      styleUri: asset('media', 'preflens.css'),
+      title: `PrefLens: ${fileName}`,
+    });
+  }
+
+  private async summary(signal: AbortSignal): Promise<DatasetSummary> {
+    const { records, bytes } = await countJsonlRecords(this.dataset.fsPath, signal);
+    return {
+      fileName: path.basename(this.dataset.fsPath),
+      displayPath: vscode.workspace.asRelativePath(this.dataset, false),
+      records,
+      bytes,
+    };
+  }
+
+  private watchDataset(): vscode.Disposable {
+    const folder = vscode.Uri.file(path.dirname(this.dataset.fsPath));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, path.basename(this.dataset.fsPath)));
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const refresh = (): void => {
+      if (pending) clearTimeout(pending);
+      // Debounced: editors and generators often write a file in several steps.
+      pending = setTimeout(() => {
+        const controller = new AbortController();
+        this.summary(controller.signal).then(
+          (summary) => this.emit('datasetChanged', summary),
+          (error: unknown) => this.emit('datasetError', { message: error instanceof Error ? error.message : String(error) }),
+        );
+      }, 300);
+    };
+    watcher.onDidChange(refresh);
+    watcher.onDidCreate(refresh);
+    watcher.onDidDelete(() => this.emit('datasetError', { message: `${this.dataset.fsPath} was deleted` }));
+    return new vscode.Disposable(() => {
+      if (pending) clearTimeout(pending);
+      watcher.dispose();
+    });
+  }
+
+  private emit<K extends keyof WebviewEvents>(event: K, data: WebviewEvents[K]): void {
+    this.router.emit(event, data);
+  }
+
+  dispose(): void {
+    if (!DatasetPanel.open.delete(this.dataset.toString())) return;
+    this.router.dispose();
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    this.panel.dispose();
+  }
+}

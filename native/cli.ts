@@ -1,0 +1,67 @@
+/**
+ * The `preflens` command line: the same core as the extension, for scripts and GPU boxes.
+ * Subcommands are added here as the core grows; each lives in its own module under native/cli/.
+ */
+import { EXPORT_FLAGS, EXPORT_OPTIONS, runExport } from './cli/export';
+import { runInspect } from './cli/inspect';
+import { CliUsageError, parseArgs } from './cli/args';
+import { DATASET_OPTIONS } from './cli/common';
+
+declare const PREFLENS_VERSION: string;
+const VERSION = typeof PREFLENS_VERSION === 'string' ? PREFLENS_VERSION : 'dev';
+
+const USAGE = `preflens ${VERSION}: alignment debugging for preference datasets
+
+Usage:
+  preflens inspect DATA [--json]     format, schema, counts and problems of a dataset
+                                     DATA: .jsonl, .jsonl.gz, .json, .parquet or a folder of shards
+  preflens export DATA --out FILE    write a filtered copy (JSONL or Parquet) and FILE.manifest.json
+      [--drop drop,noisy]            drop pairs with these flags (default: drop; "none" keeps all)
+      [--apply-swaps]                reverse the label of pairs flagged swap
+      [--drop-suspected REASONS]     drop pairs with these suspicion reasons (needs --scores)
+      [--where EXPR]                 keep rows where EXPR holds, e.g. 'margin > 0 && score_chosen >= 7'
+      [--scores FILE]                scores from preflens score, for --where and --drop-suspected
+      [--drop-invalid]               drop rows PrefLens cannot read (kept verbatim by default)
+      [--format jsonl|parquet] [--overwrite-source] [--json]
+
+Dataset options:
+  --prompt-column C --chosen-column C --rejected-column C   map columns explicitly
+  --cache-dir DIR      index and decompression cache (default $PREFLENS_CACHE or ~/.cache/preflens)
+  preflens --version | --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (command === 'inspect') {
+    const args = parseArgs(rest, { boolean: ['json'], string: [...DATASET_OPTIONS] });
+    return runInspect(args);
+  }
+  if (command === 'export') {
+    const args = parseArgs(rest, { boolean: [...EXPORT_FLAGS], string: [...DATASET_OPTIONS, ...EXPORT_OPTIONS] });
+    return runExport(args, VERSION);
+  }
+  throw new CliUsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CliUsageError) {
+      process.stderr.write(`preflens: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`preflens: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

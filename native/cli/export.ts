@@ -1,0 +1,91 @@
+/**
+ * `preflens export DATA --out FILE [--drop drop,noisy] [--apply-swaps] [--drop-suspected REASONS]
+ * [--where EXPR] [--scores FILE] [--drop-invalid] [--format jsonl|parquet] [--overwrite-source]`
+ */
+import { stat } from 'node:fs/promises';
+import { Dataset } from '../data/dataset';
+import { exportDataset, manifestPath, type ScoreRecord } from '../data/exportDataset';
+import { FLAG_VALUES, FlagsStore, type FlagValue } from '../data/flagsStore';
+import { readJsonl } from '../data/readJsonl';
+import { compileWhere } from '../data/whereExpression';
+import { CliUsageError, type ParsedArgs } from './args';
+import { cacheDirFrom, mappingFrom } from './common';
+
+export const EXPORT_OPTIONS = ['out', 'drop', 'drop-suspected', 'where', 'scores', 'format'] as const;
+export const EXPORT_FLAGS = ['apply-swaps', 'drop-invalid', 'overwrite-source', 'json'] as const;
+
+function list(value: string | undefined): string[] {
+  return value === undefined || value === 'none' || value === '' ? [] : value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function dropFlagsFrom(value: string | undefined): FlagValue[] {
+  if (value === undefined) return ['drop'];
+  const flags = list(value);
+  for (const flag of flags) {
+    if (!(FLAG_VALUES as readonly string[]).includes(flag)) throw new CliUsageError(`--drop: unknown flag "${flag}" (flags are ${FLAG_VALUES.join(', ')}; "none" keeps every flagged pair)`);
+  }
+  return flags as FlagValue[];
+}
+
+async function loadScores(path: string): Promise<{ path: string; byId: Map<string, ScoreRecord>; meta?: unknown }> {
+  const byId = new Map<string, ScoreRecord>();
+  for (const record of await readJsonl(path)) {
+    if (record && typeof record === 'object' && typeof (record as ScoreRecord).id === 'string') byId.set((record as ScoreRecord).id!, record as ScoreRecord);
+  }
+  let meta: unknown;
+  try {
+    meta = (await readJsonl(`${path}.meta.json`, { wholeFileJson: true }))[0];
+  } catch {
+    meta = undefined;
+  }
+  return { path, byId, meta };
+}
+
+export async function runExport(args: ParsedArgs, version: string): Promise<number> {
+  const [data, ...extra] = args.positionals;
+  if (!data || extra.length > 0) throw new CliUsageError('export takes exactly one DATA path');
+  const out = args.options.get('out');
+  if (!out) throw new CliUsageError('export needs --out FILE (.jsonl or .parquet)');
+  const format = args.options.get('format');
+  if (format !== undefined && format !== 'jsonl' && format !== 'parquet') throw new CliUsageError('--format is jsonl or parquet');
+  const where = args.options.has('where') ? compileWhere(args.options.get('where')!) : undefined;
+  const scoresPath = args.options.get('scores');
+  const dropSuspected = list(args.options.get('drop-suspected'));
+  if (dropSuspected.length > 0 && !scoresPath) throw new CliUsageError('--drop-suspected needs --scores FILE (the output of preflens score)');
+  const scores = scoresPath ? await loadScores(scoresPath) : undefined;
+
+  const dataset = await Dataset.open(data, { cacheDir: cacheDirFrom(args), mapping: mappingFrom(args) });
+  try {
+    if (!dataset.schema) throw new Error(`${data}: ${dataset.schemaProblem}`);
+    const store = new FlagsStore(data, { kind: (await stat(data)).isDirectory() ? 'folder' : 'file' });
+    const snapshot = await store.load();
+    for (const problem of snapshot.problems) process.stderr.write(`preflens: warning: ${problem.file}: ${problem.message}\n`);
+    const flags = new Map([...snapshot.flags].map(([id, f]) => [id, f.flag]));
+    const manifest = await exportDataset(dataset, {
+      out,
+      format: format as 'jsonl' | 'parquet' | undefined,
+      flags,
+      dropFlags: dropFlagsFrom(args.options.get('drop')),
+      applySwaps: args.flags.has('apply-swaps'),
+      dropSuspected,
+      where,
+      scores,
+      dropInvalid: args.flags.has('drop-invalid'),
+      allowOverwriteSource: args.flags.has('overwrite-source'),
+      version,
+    });
+    if (args.flags.has('json')) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    else {
+      const c = manifest.counts;
+      const flagged = Object.entries(c.dropped.flagged).map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
+      process.stdout.write(
+        `wrote ${out} (${manifest.output.format}): kept ${c.kept} of ${c.rows} rows, swapped ${c.swapped}\n` +
+          `  dropped: flagged ${flagged}; suspected ${c.dropped.suspected}; --where ${c.dropped.where}; invalid ${c.dropped.invalid}\n` +
+          `  manifest: ${manifestPath(out)}\n`,
+      );
+    }
+    return 0;
+  } finally {
+    await dataset.close();
+  }
+}
