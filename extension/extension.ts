@@ -3,6 +3,7 @@
  * on first use, so activation stays cheap.
  */
 import * as vscode from 'vscode';
+import { exportFiltered } from './commands/exportFiltered';
 import { openBeside } from './commands/openBeside';
 import { disposeLog, logChannel } from './log';
 import { DatasetPanel } from './panel/datasetPanel';
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   logChannel().info(`PrefLens ${String(context.extension.packageJSON.version)} activated`);
   context.subscriptions.push(
     vscode.commands.registerCommand('preflens.openBeside', (uri?: vscode.Uri) => openBeside(context, uri)),
+    vscode.commands.registerCommand('preflens.exportFiltered', (uri?: vscode.Uri) => exportFiltered(context, uri)),
     { dispose: () => DatasetPanel.disposeAll() },
   );
 }

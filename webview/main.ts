@@ -6,6 +6,7 @@ import { WEBVIEW_PROTOCOL_VERSION, type DatasetSummary } from '../native/protoco
 import { clear, el } from './dom';
 import { connectToHost } from './hostClient';
 import { renderDatasetHeader } from './views/datasetHeader';
+import { renderValidation, renderValidationProgress } from './views/validationView';
 import { vscodeApi } from './vscodeApi';
 
 const root = document.getElementById('app');
@@ -19,12 +20,20 @@ function showStatus(text: string, kind: 'loading' | 'error'): void {
 
 function showSummary(summary: DatasetSummary): void {
   clear(app);
-  app.append(renderDatasetHeader(summary));
+  app.append(renderDatasetHeader(summary), renderValidationProgress(0, summary.records));
   app.dataset.state = 'ready';
+}
+
+function replaceValidation(node: HTMLElement): void {
+  const current = document.getElementById('validation');
+  if (current) current.replaceWith(node);
+  else app.append(node);
 }
 
 const host = connectToHost(vscodeApi());
 host.on('datasetChanged', showSummary);
+host.on('validationProgress', ({ done, total }) => replaceValidation(renderValidationProgress(done, total)));
+host.on('datasetValidated', (result) => replaceValidation(renderValidation(result)));
 host.on('datasetError', ({ message }) => showStatus(message, 'error'));
 
 showStatus('Reading dataset…', 'loading');

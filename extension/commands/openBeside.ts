@@ -2,12 +2,12 @@
 import * as vscode from 'vscode';
 import { DatasetPanel } from '../panel/datasetPanel';
 
-const SUPPORTED = /\.jsonl$/i;
+const SUPPORTED = /\.(jsonl|jsonl\.gz|json|parquet)$/i;
 
 export async function openBeside(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target) {
-    void vscode.window.showErrorMessage('PrefLens: open a .jsonl dataset first, or run Open Beside from its context menu.');
+    void vscode.window.showErrorMessage('PrefLens: open a dataset (.jsonl, .json, .parquet) first, or run Open Beside from its context menu.');
     return;
   }
   if (target.scheme !== 'file') {
@@ -15,7 +15,7 @@ export async function openBeside(context: vscode.ExtensionContext, uri?: vscode.
     return;
   }
   if (!SUPPORTED.test(target.fsPath)) {
-    void vscode.window.showErrorMessage(`PrefLens: ${vscode.workspace.asRelativePath(target)} is not a .jsonl dataset.`);
+    void vscode.window.showErrorMessage(`PrefLens: ${vscode.workspace.asRelativePath(target)} is not a dataset PrefLens reads (.jsonl, .jsonl.gz, .json, .parquet).`);
     return;
   }
   DatasetPanel.show(context, target, vscode.ViewColumn.Beside);

@@ -7,13 +7,18 @@
  *   `native/protocol/webviewProtocol.ts`; every inbound message is guarded there.
  * - The webview is not kept alive when hidden (no `retainContextWhenHidden`): it restores its
  *   UI state from `vscode.getState()` and asks for data again with `ready`.
- * - A file watcher pushes `datasetChanged` when the file changes on disk.
+ * - The dataset is opened once (index cached in global storage); after the first summary a
+ *   background pass checks every row and pushes `validationProgress` (at most once a second)
+ *   and `datasetValidated`. A file watcher reopens the dataset and pushes `datasetChanged`
+ *   when the file changes on disk; closing the panel cancels the pass and closes the file.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { countJsonlRecords } from '../../native/data/recordCount';
+import { stat } from 'node:fs/promises';
+import type { Dataset } from '../../native/data/dataset';
 import { RequestRouter } from '../../native/protocol/router';
 import type { DatasetSummary, HostRequests, WebviewEvents } from '../../native/protocol/webviewProtocol';
+import { openDataset, summarize, validate } from '../dataset/datasetSession';
 import { logChannel } from '../log';
 import { createPanelHandlers } from './panelHandlers';
 import { renderPanelHtml } from './panelHtml';
@@ -41,13 +46,16 @@ export class DatasetPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly router: RequestRouter<HostRequests>;
   private readonly disposables: vscode.Disposable[] = [];
+  private opened: Promise<Dataset> | undefined;
+  private validation: AbortController | undefined;
+  private validated = false;
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly dataset: vscode.Uri,
+    private readonly datasetUri: vscode.Uri,
     column: vscode.ViewColumn,
   ) {
-    const fileName = path.basename(dataset.fsPath);
+    const fileName = path.basename(datasetUri.fsPath);
     this.panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
       `PrefLens: ${fileName}`,
@@ -95,26 +103,64 @@ export class DatasetPanel implements vscode.Disposable {
     });
   }
 
+  private dataset(signal?: AbortSignal): Promise<Dataset> {
+    this.opened ??= openDataset(this.context, this.datasetUri, signal);
+    this.opened.catch(() => (this.opened = undefined));
+    return this.opened;
+  }
+
   private async summary(signal: AbortSignal): Promise<DatasetSummary> {
-    const { records, bytes } = await countJsonlRecords(this.dataset.fsPath, signal);
-    return {
-      fileName: path.basename(this.dataset.fsPath),
-      displayPath: vscode.workspace.asRelativePath(this.dataset, false),
-      records,
-      bytes,
-    };
+    const dataset = await this.dataset(signal);
+    const { size } = await stat(this.datasetUri.fsPath);
+    const summary = summarize(dataset, this.datasetUri, size);
+    if (!this.validated) setImmediate(() => this.startValidation(dataset));
+    return summary;
+  }
+
+  /** Checks every row in the background; progress at most once a second. */
+  private startValidation(dataset: Dataset): void {
+    if (this.validation || this.validated) return;
+    const controller = (this.validation = new AbortController());
+    let last = 0;
+    validate(dataset, controller.signal, (done, total) => {
+      const now = Date.now();
+      if (now - last >= 1000) {
+        last = now;
+        this.emit('validationProgress', { done, total });
+      }
+    }).then(
+      (result) => {
+        this.validated = true;
+        this.emit('datasetValidated', result);
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) logChannel().error(`validating ${this.datasetUri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    ).finally(() => {
+      if (this.validation === controller) this.validation = undefined;
+    });
+  }
+
+  /** Drops the open dataset so the next request reopens it (the file changed on disk). */
+  private async reset(): Promise<void> {
+    this.validation?.abort();
+    this.validation = undefined;
+    this.validated = false;
+    const previous = this.opened;
+    this.opened = undefined;
+    await previous?.then((d) => d.close(), () => undefined);
   }
 
   private watchDataset(): vscode.Disposable {
-    const folder = vscode.Uri.file(path.dirname(this.dataset.fsPath));
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, path.basename(this.dataset.fsPath)));
+    const folder = vscode.Uri.file(path.dirname(this.datasetUri.fsPath));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, path.basename(this.datasetUri.fsPath)));
     let pending: ReturnType<typeof setTimeout> | undefined;
     const refresh = (): void => {
       if (pending) clearTimeout(pending);
       // Debounced: editors and generators often write a file in several steps.
       pending = setTimeout(() => {
         const controller = new AbortController();
-        this.summary(controller.signal).then(
+        void this.reset().then(() => this.summary(controller.signal)).then(
           (summary) => this.emit('datasetChanged', summary),
           (error: unknown) => this.emit('datasetError', { message: error instanceof Error ? error.message : String(error) }),
         );
@@ -122,7 +168,7 @@ export class DatasetPanel implements vscode.Disposable {
     };
     watcher.onDidChange(refresh);
     watcher.onDidCreate(refresh);
-    watcher.onDidDelete(() => this.emit('datasetError', { message: `${this.dataset.fsPath} was deleted` }));
+    watcher.onDidDelete(() => this.emit('datasetError', { message: `${this.datasetUri.fsPath} was deleted` }));
     return new vscode.Disposable(() => {
       if (pending) clearTimeout(pending);
       watcher.dispose();
@@ -134,8 +180,9 @@ export class DatasetPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (!DatasetPanel.open.delete(this.dataset.toString())) return;
+    if (!DatasetPanel.open.delete(this.datasetUri.toString())) return;
     this.router.dispose();
+    void this.reset();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     this.panel.dispose();
   }

@@ -41,17 +41,19 @@ class GrowableIndex {
   count = 0;
 
   push(start: number, line: number): void {
-    if (this.count === this.starts.length) {
-      const starts = new Float64Array(this.starts.length * 2);
-      starts.set(this.starts);
-      this.starts = starts;
-      const lines = new Uint32Array(this.lines.length * 2);
-      lines.set(this.lines);
-      this.lines = lines;
-    }
+    if (this.count === this.starts.length) this.grow();
     this.starts[this.count] = start;
     this.lines[this.count] = line;
     this.count++;
+  }
+
+  grow(): void {
+    const starts = new Float64Array(this.starts.length * 2);
+    starts.set(this.starts);
+    this.starts = starts;
+    const lines = new Uint32Array(this.lines.length * 2);
+    lines.set(this.lines);
+    this.lines = lines;
   }
 
   /** Trims the arrays to their used length so the index holds no slack. */
@@ -81,7 +83,7 @@ export async function buildLineIndex(
     let position = 0;
     let line = 1;
     let lineStart = 0; // absolute offset of the line being scanned
-    let contentStart = -1; // absolute offset of its first non-blank byte, -1 while blank so far
+    let hasContent = false; // the line being scanned has shown a non-blank byte
     let bom = false;
     let lastProgress = 0;
     let which = 0;
@@ -100,21 +102,23 @@ export async function buildLineIndex(
         lineStart = 3;
       }
       while (i < bytesRead) {
-        const end = buffer.indexOf(NEWLINE, i);
-        const stop = end === -1 || end >= bytesRead ? bytesRead : end;
-        if (contentStart === -1) {
-          for (let j = i; j < stop; j++) {
-            if (!isBlankByte(buffer[j]!)) {
-              contentStart = position + j;
-              break;
-            }
-          }
+        let end = buffer.indexOf(NEWLINE, i);
+        if (end === -1 || end >= bytesRead) end = bytesRead;
+        // Fast path: a record line starts with '{' (or another non-blank byte) right away.
+        if (!hasContent && i < end && !isBlankByte(buffer[i]!)) hasContent = true;
+        for (let j = i + 1; !hasContent && j < end; j++) {
+          if (!isBlankByte(buffer[j]!)) hasContent = true;
         }
-        if (stop === bytesRead) break;
-        if (contentStart !== -1) index.push(lineStart, line);
+        if (end === bytesRead) break;
+        if (hasContent) {
+          // Inlined push: this runs once per record, millions of times.
+          if (index.count === index.starts.length) index.grow();
+          index.starts[index.count] = lineStart;
+          index.lines[index.count++] = line;
+        }
         line++;
-        contentStart = -1;
-        i = stop + 1;
+        hasContent = false;
+        i = end + 1;
         lineStart = position + i;
       }
       position = next;
@@ -124,7 +128,7 @@ export async function buildLineIndex(
         options.onProgress({ bytesRead: position, totalBytes: size, records: index.count });
       }
     }
-    if (contentStart !== -1) index.push(lineStart, line);
+    if (hasContent) index.push(lineStart, line);
     const { starts, lines, count } = index.finish();
     options.onProgress?.({ bytesRead: size, totalBytes: size, records: count });
     return { starts, lines, count, size, mtimeMs, bom };

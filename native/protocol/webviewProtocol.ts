@@ -10,7 +10,7 @@
  *   current dataset summary so the panel can render without a second round trip.
  * - Pure TypeScript with no Node or DOM imports: it is bundled into both sides.
  */
-import { isEmptyParams, isIndex, isShape, isString, nullable, type Guard } from './guards';
+import { isArrayOf, isEmptyParams, isIndex, isOneOf, isRecord, isShape, isString, nullable, type Guard } from './guards';
 import type { MethodSpec } from './router';
 
 export const WEBVIEW_PROTOCOL_VERSION = 1;
@@ -20,10 +20,41 @@ export interface DatasetSummary {
   fileName: string;
   /** Workspace-relative path when inside the workspace, else the absolute path. */
   displayPath: string;
-  /** Number of records (non-blank lines for JSONL). */
+  /** jsonl, jsonl.gz, json, parquet or folder. */
+  format: string;
+  /** The detected layout, or null with `schemaProblem` saying why. */
+  schema: { kind: string; description: string } | null;
+  schemaProblem: string | null;
+  /** Number of records (non-blank lines for JSONL, rows for Parquet). */
   records: number;
   /** File size in bytes. */
   bytes: number;
+}
+
+export interface IssueSummary {
+  severity: 'error' | 'warning';
+  reason: string;
+  file: string;
+  line: number | null;
+  column: number | null;
+  index: number | null;
+  field: string | null;
+  message: string;
+}
+
+/** The result of checking every row (a background pass after the summary). */
+export interface DatasetValidation {
+  validPairs: number;
+  invalidRows: number;
+  invalidByReason: Record<string, number>;
+  warningsByReason: Record<string, number>;
+  duplicatePairs: number;
+  contradictoryPairs: number;
+  duplicatePrompts: number;
+  attributes: string[];
+  issuesTotal: number;
+  /** The first problems, with their locations. */
+  issues: IssueSummary[];
 }
 
 export interface ReadyResult {
@@ -39,6 +70,10 @@ export type HostRequests = {
 export type WebviewEvents = {
   /** The dataset shown in the panel changed (file edited on disk, or another file opened). */
   datasetChanged: DatasetSummary;
+  /** Progress of the background row check. */
+  validationProgress: { done: number; total: number };
+  /** Every row has been checked. */
+  datasetValidated: DatasetValidation;
   /** The host could not produce a summary; the panel shows this message. */
   datasetError: { message: string };
 };
@@ -46,8 +81,38 @@ export type WebviewEvents = {
 export const isDatasetSummary: Guard<DatasetSummary> = isShape<DatasetSummary>({
   fileName: isString,
   displayPath: isString,
+  format: isString,
+  schema: nullable(isShape<{ kind: string; description: string }>({ kind: isString, description: isString })),
+  schemaProblem: nullable(isString),
   records: isIndex,
   bytes: isIndex,
+});
+
+const isCountMap: Guard<Record<string, number>> = (v: unknown): v is Record<string, number> =>
+  isRecord(v) && Object.values(v).every((n) => isIndex(n));
+
+const isIssueSummary: Guard<IssueSummary> = isShape<IssueSummary>({
+  severity: isOneOf('error', 'warning'),
+  reason: isString,
+  file: isString,
+  line: nullable(isIndex),
+  column: nullable(isIndex),
+  index: nullable(isIndex),
+  field: nullable(isString),
+  message: isString,
+});
+
+export const isDatasetValidation: Guard<DatasetValidation> = isShape<DatasetValidation>({
+  validPairs: isIndex,
+  invalidRows: isIndex,
+  invalidByReason: isCountMap,
+  warningsByReason: isCountMap,
+  duplicatePairs: isIndex,
+  contradictoryPairs: isIndex,
+  duplicatePrompts: isIndex,
+  attributes: isArrayOf(isString),
+  issuesTotal: isIndex,
+  issues: isArrayOf(isIssueSummary),
 });
 
 export const hostParamGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['params']> } = {
@@ -62,5 +127,7 @@ export const hostResultGuards: { [K in keyof HostRequests]: Guard<HostRequests[K
 
 export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEvents[K]> } = {
   datasetChanged: isDatasetSummary,
+  validationProgress: isShape<{ done: number; total: number }>({ done: isIndex, total: isIndex }),
+  datasetValidated: isDatasetValidation,
   datasetError: isShape<{ message: string }>({ message: isString }),
 };

@@ -18,7 +18,10 @@ export function renderDatasetHeader(summary: DatasetSummary): HTMLElement {
     { className: 'pl-header' },
     el('h1', { id: 'dataset-name', className: 'pl-title', text: summary.fileName }),
     count,
-    el('span', { id: 'dataset-size', className: 'pl-muted', text: formatBytes(summary.bytes) }),
+    el('span', { id: 'dataset-size', className: 'pl-muted', text: `${formatBytes(summary.bytes)} · ${summary.format}` }),
     el('p', { id: 'dataset-path', className: 'pl-muted pl-path', text: summary.displayPath }),
+    summary.schema
+      ? el('p', { id: 'dataset-schema', className: 'pl-schema', text: summary.schema.description, attrs: { 'data-kind': summary.schema.kind } })
+      : el('p', { id: 'dataset-schema', className: 'pl-schema pl-error', text: `Layout not recognised: ${summary.schemaProblem ?? 'unknown'}`, attrs: { role: 'alert' } }),
   );
 }
