@@ -4,6 +4,7 @@
  */
 import { EXPORT_FLAGS, EXPORT_OPTIONS, runExport } from './cli/export';
 import { runInspect } from './cli/inspect';
+import { SCORE_FLAGS, SCORE_OPTIONS, runScore } from './cli/score';
 import { CliUsageError, parseArgs } from './cli/args';
 import { DATASET_OPTIONS } from './cli/common';
 
@@ -13,6 +14,9 @@ const VERSION = typeof PREFLENS_VERSION === 'string' ? PREFLENS_VERSION : 'dev';
 const USAGE = `preflens ${VERSION}: alignment debugging for preference datasets
 
 Usage:
+  preflens score DATA --policy DIR --ref DIR     per-pair log-probs, implicit rewards, margin, CHES (JSONL)
+      [--beta 0.1] [--out FILE.jsonl] [--tokens] [--device auto|cpu|cuda] [--max-length 1024]
+      [--token-budget 4096] [--threads N]       run metadata goes to FILE.meta.json
   preflens inspect DATA [--json]     format, schema, counts and problems of a dataset
                                      DATA: .jsonl, .jsonl.gz, .json, .parquet or a folder of shards
   preflens export DATA --out FILE    write a filtered copy (JSONL or Parquet) and FILE.manifest.json
@@ -43,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'inspect') {
     const args = parseArgs(rest, { boolean: ['json'], string: [...DATASET_OPTIONS] });
     return runInspect(args);
+  }
+  if (command === 'score') {
+    const args = parseArgs(rest, { boolean: [...SCORE_FLAGS], string: [...DATASET_OPTIONS, ...SCORE_OPTIONS] });
+    return runScore(args, VERSION);
   }
   if (command === 'export') {
     const args = parseArgs(rest, { boolean: [...EXPORT_FLAGS], string: [...DATASET_OPTIONS, ...EXPORT_OPTIONS] });
