@@ -9,6 +9,10 @@
  * - Scored positions follow TRL's shift (METRICS 1.2): the logits at position j score token
  *   j+1, for every completion token; a completion token at position 0 (empty prompt, no BOS)
  *   has no predecessor and is not scored, as in TRL.
+ * - A sequence whose scored positions alone exceed the logits budget (long completions, large
+ *   vocabularies) is scored in slices of positions, one forward per slice, so the
+ *   vocabulary-sized temporaries never exceed the budget; the body is recomputed per slice
+ *   (a KV-cache continuation would avoid that; see docs/architecture.md).
  * - Inputs are read from the session, never hard-coded: zero-length `past_key_values.*`,
  *   `position_ids`, the legacy `use_cache_branch` and transformers.js `num_logits_to_keep`
  *   are fed only when the graph has them.
@@ -100,8 +104,8 @@ export class ModelRunner {
     return meta ?? this.session.inputNames.map((name) => ({ name, isTensor: true }));
   }
 
-  /** Batches of sequence indices, longest first, within both budgets. */
-  private plan(seqs: readonly SequenceInput[], tokenBudget: number, logitsBudget: number): number[][] {
+  /** Batches of parts, longest first, within both budgets. */
+  private plan(seqs: readonly Part[], tokenBudget: number, logitsBudget: number): number[][] {
     const order = seqs.map((_, i) => i).sort((a, b) => seqs[b]!.ids.length - seqs[a]!.ids.length);
     const batches: number[][] = [];
     let batch: number[] = [];
@@ -109,7 +113,7 @@ export class ModelRunner {
     let maxN = 0;
     for (const i of order) {
       const t = seqs[i]!.ids.length;
-      const n = scoredCount(seqs[i]!);
+      const n = seqs[i]!.to - seqs[i]!.from;
       const nextT = Math.max(maxT, t);
       const nextN = Math.max(maxN, n);
       const size = batch.length + 1;
@@ -128,23 +132,30 @@ export class ModelRunner {
   }
 
   async score(seqs: readonly SequenceInput[], options: RunOptions = {}): Promise<SequenceScores[]> {
-    const out: SequenceScores[] = new Array(seqs.length);
-    const batches = this.plan(seqs, options.tokenBudget ?? 4096, options.logitsBudget ?? 64 * 2 ** 20);
+    const logitsBudget = options.logitsBudget ?? 64 * 2 ** 20;
+    const slice = Math.max(1, Math.floor(logitsBudget / this.vocabSize));
+    const parts: Part[] = [];
+    seqs.forEach((seq, index) => {
+      const n = scoredCount(seq);
+      for (let from = 0; from < n || (from === 0 && n === 0); from += slice) parts.push({ ...seq, index, from, to: Math.min(n, from + slice) });
+    });
+    const pieces: SequenceScores[][] = seqs.map(() => []);
+    const batches = this.plan(parts, options.tokenBudget ?? 4096, logitsBudget);
     let done = 0;
     for (const batch of batches) {
       options.signal?.throwIfAborted();
-      const results = await this.runBatch(batch.map((i) => seqs[i]!), options.wantHidden === true);
-      batch.forEach((i, k) => (out[i] = results[k]!));
+      const results = await this.runBatch(batch.map((i) => parts[i]!), options.wantHidden === true);
+      batch.forEach((i, k) => (pieces[parts[i]!.index]![Math.floor(parts[i]!.from / slice)] = results[k]!));
       done += batch.length;
-      options.onBatch?.(done, seqs.length);
+      options.onBatch?.(done, parts.length);
     }
-    return out;
+    return pieces.map((list) => (list.length === 1 ? list[0]! : concatScores(list)));
   }
 
-  private async runBatch(batch: SequenceInput[], wantHidden: boolean): Promise<SequenceScores[]> {
+  private async runBatch(batch: Part[], wantHidden: boolean): Promise<SequenceScores[]> {
     const B = batch.length;
     const T = Math.max(...batch.map((s) => s.ids.length));
-    const counts = batch.map(scoredCount);
+    const counts = batch.map((p) => p.to - p.from);
     const N = Math.max(1, ...counts);
     const ids = new BigInt64Array(B * T);
     const mask = new BigInt64Array(B * T);
@@ -157,7 +168,7 @@ export class ModelRunner {
         mask[r * T + j] = 1n;
         positions[r * T + j] = BigInt(j);
       });
-      const first = Math.max(seq.completionStart, 1);
+      const first = Math.max(seq.completionStart, 1) + seq.from;
       for (let k = 0; k < counts[r]!; k++) {
         scorePositions[r * N + k] = BigInt(first - 1 + k);
         targets[r * N + k] = BigInt(seq.ids[first + k]!);
@@ -214,6 +225,36 @@ export class ModelRunner {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** A slice [from, to) of a sequence's scored positions, scored in one forward. */
+interface Part extends SequenceInput {
+  index: number;
+  from: number;
+  to: number;
+}
+
+function concatScores(list: SequenceScores[]): SequenceScores {
+  const cat = <T extends Float32Array | Int32Array>(pick: (s: SequenceScores) => T, make: (n: number) => T): T => {
+    const out = make(list.reduce((n, s) => n + pick(s).length, 0));
+    let at = 0;
+    for (const s of list) {
+      out.set(pick(s), at);
+      at += pick(s).length;
+    }
+    return out;
+  };
+  const hidden = list[0]!.hiddenSum ? new Float64Array(list[0]!.hiddenSum.length) : undefined;
+  if (hidden) for (const s of list) s.hiddenSum!.forEach((v, h) => (hidden[h]! += v));
+  return {
+    scored: list.reduce((n, s) => n + s.scored, 0),
+    tokenLogps: cat((s) => s.tokenLogps, (n) => new Float32Array(n)),
+    entropy: cat((s) => s.entropy, (n) => new Float32Array(n)),
+    rank: cat((s) => s.rank, (n) => new Float32Array(n)),
+    topkIds: cat((s) => s.topkIds, (n) => new Int32Array(n)),
+    topkLogps: cat((s) => s.topkLogps, (n) => new Float32Array(n)),
+    hiddenSum: hidden,
+  };
 }
 
 /** Completion tokens that get a log-prob: all but a token at position 0 (it has no predecessor). */

@@ -2,14 +2,18 @@
  * The scoring variant of a model's ONNX graph (see scoringHead.ts), built once per model file
  * and cached on disk keyed by the file's content hash, the surgery version and top-k.
  *
- * Design note: the edited graph is written into the cache folder, never into the user's model
- * folder. Graphs with external-data weights reference their data by relative path, so the cache
- * entry gets symbolic links to the original data files under the same names. The content hash
- * of a multi-gigabyte file is itself cached by (path, size, mtime) so reopening is instant.
+ * Design note: the edited graph is written into the cache folder, not into the user's model
+ * folder. Graphs with external-data weights reference their data by relative path, and ONNX
+ * Runtime refuses data that resolves outside the graph's folder (symbolic links included), so
+ * the cache entry gets *hard* links to the original data files (no copy, same bytes). When a
+ * hard link is impossible (cache on another filesystem), the edited graph is written beside the
+ * original instead, as `<name>.preflens-scoring.onnx`, and the error says so if that folder is
+ * read-only. The content hash of a multi-gigabyte file is itself cached by (path, size, mtime)
+ * so reopening is instant.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { modelProtoType } from './onnxSchema';
 import { addScoringHead, SCORING_HEAD_VERSION, type ScoringHeadInfo } from './scoringHead';
@@ -51,23 +55,34 @@ export async function prepareScoringModel(cacheDir: string, onnxPath: string, op
   const dir = join(cacheDir, 'graphs', `${sourceSha256.slice(0, 32)}-v${SCORING_HEAD_VERSION}-k${options.topK}`);
   const target = join(dir, basename(onnxPath));
   const infoPath = join(dir, 'scoring-head.json');
-  if (existsSync(target) && existsSync(infoPath)) {
-    return { path: target, sourceSha256, info: JSON.parse(await readFile(infoPath, 'utf8')) as ScoringHeadInfo };
+  if (existsSync(infoPath)) {
+    const elsewhere = existsSync(join(dir, 'location.txt')) ? (await readFile(join(dir, 'location.txt'), 'utf8')).trim() : target;
+    if (existsSync(elsewhere)) return { path: elsewhere, sourceSha256, info: JSON.parse(await readFile(infoPath, 'utf8')) as ScoringHeadInfo };
   }
   await mkdir(dir, { recursive: true });
   const type = modelProtoType();
   const model = type.decode(await readFile(onnxPath));
   const info = addScoringHead(model, options);
-  // External data files beside the original graph are linked under the same relative names.
+  const bytes = type.encode(model).finish();
   const sourceDir = dirname(resolve(onnxPath));
-  const graphName = basename(onnxPath);
-  for (const name of await readdir(sourceDir)) {
-    if (name === graphName || name.endsWith('.onnx') || existsSync(join(dir, name))) continue;
-    if (/\.onnx_data(_\d+)?$|\.onnx\.data$|\.data$|\.bin$/.test(name)) await symlink(join(sourceDir, name), join(dir, name));
+  const dataFiles = (await readdir(sourceDir)).filter((name) => name !== basename(onnxPath) && /\.onnx_data(_\d+)?$|\.onnx\.data$|\.data$|\.onnx_data\.\d+$/.test(name));
+  let home = dir;
+  try {
+    for (const name of dataFiles) if (!existsSync(join(dir, name))) await link(await realpath(join(sourceDir, name)), join(dir, name));
+  } catch (error) {
+    // Another filesystem: fall back to the model's own folder, where the data already is.
+    home = sourceDir;
+    if (!dataFiles.length) throw error;
   }
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, type.encode(model).finish());
-  await rename(temp, target);
+  const target2 = home === dir ? target : join(sourceDir, basename(onnxPath).replace(/\.onnx$/, '.preflens-scoring.onnx'));
+  const temp = `${target2}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, target2);
+  } catch (error) {
+    throw new Error(`cannot write the scoring graph for ${onnxPath} (${error instanceof Error ? error.message : String(error)}); its external-data weights need the cache folder on the same filesystem as the model, or a writable model folder`);
+  }
   await writeFile(infoPath, JSON.stringify(info));
-  return { path: target, sourceSha256, info };
+  if (home !== dir) await writeFile(join(dir, 'location.txt'), target2);
+  return { path: target2, sourceSha256, info };
 }
