@@ -16,7 +16,7 @@ export function cacheDirOf(context: vscode.ExtensionContext): string {
 }
 
 /** `preflens.columnMapping` as a ColumnMapping, or undefined when unset or incomplete. */
-export function mappingFromSettings(scope: vscode.Uri): ColumnMapping | undefined {
+export function mappingFromSettings(scope: vscode.Uri): Extract<ColumnMapping, { chosen: string }> | undefined {
   const value = vscode.workspace.getConfiguration('preflens', scope).get<Record<string, string>>('columnMapping');
   if (!value || !value.chosen || !value.rejected) return undefined;
   return { prompt: value.prompt || undefined, chosen: value.chosen, rejected: value.rejected };

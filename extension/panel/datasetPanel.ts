@@ -19,6 +19,7 @@ import type { Dataset } from '../../native/data/dataset';
 import { RequestRouter } from '../../native/protocol/router';
 import type { DatasetSummary, HostRequests, WebviewEvents } from '../../native/protocol/webviewProtocol';
 import { openDataset, summarize, validate } from '../dataset/datasetSession';
+import { ScoreSession } from '../engine/scoreSession';
 import { logChannel } from '../log';
 import { createPanelHandlers } from './panelHandlers';
 import { renderPanelHtml } from './panelHtml';
@@ -37,6 +38,10 @@ export class DatasetPanel implements vscode.Disposable {
     const panel = new DatasetPanel(context, dataset, column);
     DatasetPanel.open.set(dataset.toString(), panel);
     return panel;
+  }
+
+  static find(dataset: vscode.Uri): DatasetPanel | undefined {
+    return DatasetPanel.open.get(dataset.toString());
   }
 
   static disposeAll(): void {
@@ -73,7 +78,7 @@ export class DatasetPanel implements vscode.Disposable {
     const trace = vscode.workspace.getConfiguration('preflens').get<boolean>('trace.protocol', false);
     const log = logChannel();
     this.router = new RequestRouter<HostRequests>(
-      createPanelHandlers({ summary: (signal) => this.summary(signal) }),
+      createPanelHandlers({ summary: (signal) => this.summary(signal), scores: () => ScoreSession.for(this.datasetUri.toString()).snapshot() }),
       (message) => {
         if (trace) log.trace(`host -> panel ${JSON.stringify(message).slice(0, 500)}`);
         void this.panel.webview.postMessage(message);
@@ -87,6 +92,10 @@ export class DatasetPanel implements vscode.Disposable {
         this.router.receive(message);
       }),
       this.panel.onDidDispose(() => this.dispose()),
+      { dispose: ScoreSession.for(datasetUri.toString()).subscribe((event) => {
+        if (event.kind === 'progress') this.emit('scoreProgress', { done: event.done, total: event.total, records: event.records });
+        else this.emit('scoreState', { state: event.state, message: event.message, done: event.done, total: event.total });
+      }) },
       this.watchDataset(),
     );
   }

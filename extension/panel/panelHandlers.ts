@@ -8,11 +8,14 @@ import {
   hostParamGuards,
   type DatasetSummary,
   type HostRequests,
+  type ScoreSnapshot,
 } from '../../native/protocol/webviewProtocol';
 
 export interface DatasetSource {
   /** The current summary, computed on demand (may read the file). */
   summary(signal: AbortSignal): Promise<DatasetSummary>;
+  /** The latest scoring run's numbers. */
+  scores(): ScoreSnapshot;
 }
 
 export function createPanelHandlers(source: DatasetSource): HandlerTable<HostRequests> {
@@ -32,6 +35,10 @@ export function createPanelHandlers(source: DatasetSource): HandlerTable<HostReq
     getDatasetSummary: {
       guard: hostParamGuards.getDatasetSummary,
       handle: (_params, { signal }) => source.summary(signal),
+    },
+    getScores: {
+      guard: hostParamGuards.getScores,
+      handle: () => source.scores(),
     },
   };
 }

@@ -3,23 +3,22 @@
  *   [--device auto|cpu|cuda] [--max-length N] [--token-budget N] [--threads N]`
  *
  * One JSON record per input pair, in input order (the contract in ARCHITECTURE.md), to --out or
- * stdout; run metadata to FILE.meta.json. Progress goes to stderr at most once a second; Ctrl-C
- * stops after the batch in flight and leaves no partial output file.
+ * stdout; run metadata to FILE.meta.json. Progress goes to stderr at most once a second (JSON
+ * lines with --progress-json, for schedulers); Ctrl-C stops after the batch in flight and leaves
+ * no partial output file. Results are cached per model in the cache folder, so a rerun after an
+ * interruption or with one model changed computes only what is missing.
  */
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AtomicFileWriter, writeFileAtomic } from '../data/atomicFile';
-import { Dataset } from '../data/dataset';
-import { ModelRunner } from '../engine/modelRunner';
-import { CONVENTION, scorePairs } from '../engine/scorePairs';
-import { loadModelTokenizer } from '../engine/tokenize/modelTokenizer';
 import type { DeviceSetting } from '../engine/device';
+import { CONVENTION } from '../engine/scorePairs';
+import { ScoringEngine } from '../engine/scoringEngine';
 import { CliUsageError, type ParsedArgs } from './args';
 import { cacheDirFrom, mappingFrom } from './common';
 
-export const SCORE_OPTIONS = ['policy', 'ref', 'beta', 'out', 'device', 'max-length', 'token-budget', 'threads', 'prompt-sharing'] as const;
-export const SCORE_FLAGS = ['tokens'] as const;
-const PAGE = 256;
+export const SCORE_OPTIONS = ['policy', 'ref', 'beta', 'out', 'device', 'max-length', 'token-budget', 'threads', 'prompt-sharing', 'cache-max-mb'] as const;
+export const SCORE_FLAGS = ['tokens', 'progress-json'] as const;
 
 function numberOption(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean): number {
   const raw = args.options.get(name);
@@ -45,6 +44,7 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
   if (!['auto', 'off', 'always'].includes(promptSharing)) throw new CliUsageError('--prompt-sharing is auto, off or always');
   const out = args.options.get('out');
   const cacheDir = cacheDirFrom(args);
+  const cacheMaxBytes = args.options.has('cache-max-mb') ? numberOption(args, 'cache-max-mb', 2048, (n) => n > 0) * 2 ** 20 : undefined;
   const started = Date.now();
 
   const controller = new AbortController();
@@ -54,68 +54,58 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
   };
   process.once('SIGINT', onSigint);
 
-  const [policyTok, refTok] = await Promise.all([loadModelTokenizer(policyDir), loadModelTokenizer(refDir)]);
-  if (policyTok.hash !== refTok.hash) {
-    throw new Error(`the policy (${policyDir}) and reference (${refDir}) tokenizers differ; DPO rewards compare the same token sequences, so both models must share one tokenizer`);
-  }
-  const policy = await ModelRunner.open(policyDir, { cacheDir, device, threads });
-  const reference = await ModelRunner.open(refDir, { cacheDir, device, threads });
-  process.stderr.write(`preflens: policy on ${policy.device} (${policy.deviceReason}); reference on ${reference.device}\n`);
-  const dataset = await Dataset.open(data, { cacheDir, mapping: mappingFrom(args) });
+  const engine = new ScoringEngine();
   const writer = out ? await AtomicFileWriter.create(out) : undefined;
-  const counts = { ok: 0, invalid: 0 };
   let lastProgress = 0;
   try {
-    if (!dataset.schema) throw new Error(`${data}: ${dataset.schemaProblem}`);
-    for (let start = 0; start < dataset.rowCount; start += PAGE) {
-      controller.signal.throwIfAborted();
-      const page = await dataset.readPairs(start, Math.min(start + PAGE, dataset.rowCount));
-      const records = await scorePairs(page, { tokenizer: policyTok, policy, reference }, { beta, maxLength, tokens: args.flags.has('tokens'), tokenBudget, promptSharing, signal: controller.signal });
-      const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      for (const r of records) counts[r.status]++;
-      if (writer) await writer.write(text);
-      else process.stdout.write(text);
-      const now = Date.now();
-      if (now - lastProgress >= 1000 || start + PAGE >= dataset.rowCount) {
-        lastProgress = now;
-        const done = Math.min(start + PAGE, dataset.rowCount);
-        process.stderr.write(`preflens: scored ${done}/${dataset.rowCount} pairs (${(done / ((now - started) / 1000)).toFixed(1)} pairs/s)\n`);
-      }
-    }
+    const result = await engine.run(
+      { dataset: data, mapping: mappingFrom(args), policy: policyDir, reference: refDir, beta, maxLength, device, tokenBudget, promptSharing, threads, tokens: args.flags.has('tokens'), cacheDir, cacheMaxBytes },
+      {
+        signal: controller.signal,
+        onLog: (line) => process.stderr.write(`preflens: ${line}\n`),
+        onRecords: async (records, done, total) => {
+          const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+          if (writer) await writer.write(text);
+          else process.stdout.write(text);
+          const now = Date.now();
+          if (now - lastProgress >= 1000 || done === total) {
+            lastProgress = now;
+            if (args.flags.has('progress-json')) process.stderr.write(`${JSON.stringify({ event: 'progress', done, total, elapsed_ms: now - started })}\n`);
+            else process.stderr.write(`preflens: scored ${done}/${total} pairs (${(done / Math.max(0.001, (now - started) / 1000)).toFixed(1)} pairs/s)\n`);
+          }
+        },
+      },
+    );
     if (writer && out) {
       await writer.commit();
       const meta = {
         preflens: version,
         kind: 'score-meta',
         createdAt: new Date().toISOString(),
-        dataset: { path: resolve(data), format: dataset.source.format, schema: dataset.schema.kind, rows: dataset.rowCount },
+        dataset: { path: resolve(data), format: result.format, schema: result.schema, rows: result.total },
         convention: CONVENTION,
         beta,
         max_length: maxLength,
-        models: Object.fromEntries(
-          ([['policy', policy], ['reference', reference]] as const).map(([name, runner]) => [
-            name,
-            { path: runner.folder.dir, onnx: runner.folder.onnxPath, onnx_sha256: runner.scoring.sourceSha256, tokenizer_sha256: policyTok.hash, device: runner.device, forward_passes: runner.forwardCount },
-          ]),
-        ),
+        models: result.models,
         versions: { preflens: version, onnxruntime: (ort.env as { versions?: Record<string, string> }).versions?.node ?? 'unknown', node: process.version },
-        counts,
+        counts: { ok: result.ok, invalid: result.invalid },
+        model_calls: result.modelCalls,
+        cache: { dir: cacheDir, computed: result.stats.computed, cached: result.stats.cached },
         timings: { total_ms: Date.now() - started },
       };
       await writeFileAtomic(`${out}.meta.json`, `${JSON.stringify(meta, null, 2)}\n`);
-      process.stderr.write(`preflens: wrote ${out} (${counts.ok} scored, ${counts.invalid} invalid) and ${out}.meta.json\n`);
+      process.stderr.write(`preflens: wrote ${out} (${result.ok} scored, ${result.invalid} invalid; ${result.stats.cached.policy + result.stats.cached.reference} model sides from the cache) and ${out}.meta.json\n`);
     }
     return 0;
   } catch (error) {
     await writer?.abort();
     if (controller.signal.aborted) {
-      process.stderr.write('preflens: stopped; no output file was written\n');
+      process.stderr.write('preflens: stopped; no output file was written (finished pairs are cached: run again to resume)\n');
       return 130;
     }
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
-    await dataset.close();
-    await Promise.all([policy.close(), reference.close()]);
+    await engine.close();
   }
 }

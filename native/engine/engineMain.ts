@@ -4,14 +4,26 @@
  * The extension host forks this file (with ELECTRON_RUN_AS_NODE=1 under desktop VS Code) and
  * talks to it over the IPC channel with the engine protocol. Inference runs here, never on the
  * extension-host thread, because onnxruntime-node's `session.run` blocks the thread it runs on.
+ * Progress of a scoring job (with the per-pair numbers finished so far) is sent at most once a
+ * second; a cancel stops the job within one batch.
  */
 import * as ort from 'onnxruntime-node';
 import { RequestRouter } from '../protocol/router';
-import { ENGINE_PROTOCOL_VERSION, engineParamGuards, type EngineRequests } from '../protocol/engineProtocol';
+import { ENGINE_PROTOCOL_VERSION, engineParamGuards, type EngineRequests, type PairScore } from '../protocol/engineProtocol';
+import type { ScoreRecord } from './scorePairs';
+import { ScoringEngine } from './scoringEngine';
 
 function onnxruntimeVersion(): string {
   const versions = (ort.env as { versions?: Record<string, string> }).versions;
   return versions?.node ?? versions?.common ?? 'unknown';
+}
+
+function compact(r: ScoreRecord): PairScore {
+  return {
+    index: r.index, id: r.id, status: r.status, error: r.error, chosen_tokens: r.chosen_tokens, rejected_tokens: r.rejected_tokens,
+    chosen_logps: r.chosen_logps, rejected_logps: r.rejected_logps, ref_chosen_logps: r.ref_chosen_logps, ref_rejected_logps: r.ref_rejected_logps,
+    chosen_reward: r.chosen_reward, rejected_reward: r.rejected_reward, margin: r.margin, ches: r.ches, ches_ln: r.ches_ln,
+  };
 }
 
 function main(): void {
@@ -20,6 +32,7 @@ function main(): void {
     console.error('preflens engine: must be started with an IPC channel (child_process.fork).');
     process.exit(2);
   }
+  const engine = new ScoringEngine();
   const router = new RequestRouter<EngineRequests>(
     {
       hello: {
@@ -32,6 +45,54 @@ function main(): void {
           backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
         }),
       },
+      score: {
+        guard: engineParamGuards.score,
+        handle: async (params, ctx) => {
+          ctx.signal.addEventListener('abort', () => console.error('preflens engine: cancel received'), { once: true });
+          let pending: PairScore[] = [];
+          let last = 0;
+          let done = 0;
+          let total = 0;
+          const flush = (): void => {
+            ctx.progress({ done, total, records: pending });
+            pending = [];
+            last = Date.now();
+          };
+          const run = engine.run(params, {
+            signal: ctx.signal,
+            onLog: (line) => console.error(`preflens engine: ${line}`),
+            onRecords: (records, d, t) => {
+              pending.push(...records.map(compact));
+              done = d;
+              total = t;
+              if (Date.now() - last >= 1000) flush();
+            },
+          });
+          const result = await run.catch((error: unknown) => {
+            if (ctx.signal.aborted) console.error(`preflens engine: score job stopped after ${done} of ${total} pairs (cancelled)`);
+            throw error;
+          });
+          if (pending.length > 0 || last === 0) flush();
+          return {
+            total: result.total,
+            ok: result.ok,
+            invalid: result.invalid,
+            modelCalls: result.modelCalls,
+            computed: result.stats.computed,
+            cached: result.stats.cached,
+            device: result.models.policy.device,
+            deviceReason: result.models.policy.device_reason,
+            durationMs: result.durationMs,
+          };
+        },
+      },
+      clearCache: {
+        guard: engineParamGuards.clearCache,
+        handle: async ({ cacheDir }) => {
+          await engine.clearCache(cacheDir);
+          return { cleared: true };
+        },
+      },
     },
     (message) => send(message),
     (line) => console.error(`preflens engine: ${line}`),
@@ -40,7 +101,7 @@ function main(): void {
   // The parent going away closes the channel: exit instead of lingering as an orphan.
   process.on('disconnect', () => {
     router.dispose();
-    process.exit(0);
+    void engine.close().finally(() => process.exit(0));
   });
 }
 

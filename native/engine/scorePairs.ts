@@ -10,10 +10,12 @@
  * and the reason; every other row is scored.
  */
 import type { PairResult } from '../data/dataset';
+import type { Pair } from '../data/normalizePair';
 import { ches } from '../metrics/ches';
 import { implicitRewards, sum } from '../metrics/rewards';
 import type { ModelRunner, SequenceInput, SequenceScores } from './modelRunner';
 import { canSharePrompt, scoreSharedPrompt } from './promptSharing';
+import { decodePairScores, encodePairScores, type SideResult } from './scoreCodec';
 import type { ModelTokenizer } from './tokenize/modelTokenizer';
 import { tokenizePairTrl, type TokenizedPair } from './tokenize/trlTokenize';
 
@@ -64,6 +66,7 @@ export interface Scorers {
   tokenizer: ModelTokenizer;
   policy: ModelRunner;
   reference: ModelRunner;
+  cache?: ScoreCacheBinding;
 }
 
 function invalid(index: number, id: string | null, error: string, beta: number): ScoreRecord {
@@ -84,33 +87,96 @@ function sequences(t: TokenizedPair): [SequenceInput, SequenceInput] {
   ];
 }
 
-/** Scores chosen and rejected of every pair under both models: [2k] chosen, [2k+1] rejected. */
-async function runModels(pairs: TokenizedPair[], scorers: Scorers, options: ScoreOptions): Promise<{ policy: SequenceScores[]; reference: SequenceScores[] }> {
+/** Scores chosen and rejected of every pair under one model: [k] = [chosen, rejected]. */
+async function runModel(runner: ModelRunner, pairs: TokenizedPair[], wantHidden: boolean, options: ScoreOptions): Promise<[SequenceScores, SequenceScores][]> {
   const mode = options.promptSharing ?? 'auto';
   const min = mode === 'always' ? 2 : (options.sharePromptMin ?? 32);
-  const shared = (t: TokenizedPair): boolean =>
-    mode !== 'off' && t.promptIds.length >= min && canSharePrompt(scorers.policy, t.promptIds.length) && canSharePrompt(scorers.reference, t.promptIds.length);
-  const policy: SequenceScores[] = new Array(pairs.length * 2);
-  const reference: SequenceScores[] = new Array(pairs.length * 2);
+  const shared = (t: TokenizedPair): boolean => mode !== 'off' && t.promptIds.length >= min && canSharePrompt(runner, t.promptIds.length);
+  const out: [SequenceScores, SequenceScores][] = new Array(pairs.length);
   const batched = pairs.map((t, k) => ({ t, k })).filter(({ t }) => !shared(t));
-  const seqs = batched.flatMap(({ t }) => sequences(t));
-  const run = { tokenBudget: options.tokenBudget, signal: options.signal };
-  const [p, r] = [await scorers.policy.score(seqs, run), await scorers.reference.score(seqs, { ...run, wantHidden: true })];
-  batched.forEach(({ k }, j) => {
-    [policy[2 * k], policy[2 * k + 1], reference[2 * k], reference[2 * k + 1]] = [p[2 * j]!, p[2 * j + 1]!, r[2 * j]!, r[2 * j + 1]!];
-  });
+  const scores = await runner.score(batched.flatMap(({ t }) => sequences(t)), { tokenBudget: options.tokenBudget, signal: options.signal, wantHidden });
+  batched.forEach(({ k }, j) => (out[k] = [scores[2 * j]!, scores[2 * j + 1]!]));
   for (const [k, t] of pairs.entries()) {
     if (!shared(t)) continue;
     options.signal?.throwIfAborted();
-    const completions = [t.chosenIds, t.rejectedIds];
-    const [pc, pr] = await scoreSharedPrompt(scorers.policy, t.promptIds, completions, false);
-    const [rc, rr] = await scoreSharedPrompt(scorers.reference, t.promptIds, completions, true);
-    [policy[2 * k], policy[2 * k + 1], reference[2 * k], reference[2 * k + 1]] = [pc!, pr!, rc!, rr!];
+    const [c, r] = await scoreSharedPrompt(runner, t.promptIds, [t.chosenIds, t.rejectedIds], wantHidden);
+    out[k] = [c!, r!];
   }
-  return { policy, reference };
+  return out;
 }
 
-export async function scorePairs(results: readonly PairResult[], scorers: Scorers, options: ScoreOptions): Promise<ScoreRecord[]> {
+/** Where cached per-model results live: the store and one namespace per model. */
+export interface ScoreCacheBinding {
+  store: {
+    getMany(namespace: string, keys: readonly string[]): Promise<Map<string, Uint8Array>>;
+    putMany(namespace: string, entries: readonly [string, Uint8Array][]): Promise<void>;
+  };
+  namespaces: { policy: string; reference: string };
+}
+
+export interface ScoreStats {
+  computed: { policy: number; reference: number };
+  cached: { policy: number; reference: number };
+}
+
+const sameIds = (a: Int32Array, b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Results of one model for the work items, from the cache where possible. Entries are stored
+ * with the two responses in their canonical (id) order, so a swapped pair is still a hit; a hit
+ * is used only when its token ids equal this run's tokenization.
+ */
+async function modelResults(
+  which: 'policy' | 'reference',
+  runner: ModelRunner,
+  work: { pair: Pair; tokenized: TokenizedPair }[],
+  scorers: Scorers,
+  options: ScoreOptions,
+  stats: ScoreStats,
+): Promise<[SequenceScores, SequenceScores][]> {
+  const wantHidden = which === 'reference';
+  const out: [SequenceScores, SequenceScores][] = new Array(work.length);
+  const cache = scorers.cache;
+  const namespace = cache?.namespaces[which] ?? '';
+  const hits = cache ? await cache.store.getMany(namespace, work.map((w) => w.pair.id)) : new Map<string, Uint8Array>();
+  const missing: number[] = [];
+  work.forEach(({ pair, tokenized }, k) => {
+    const bytes = hits.get(pair.id);
+    if (bytes) {
+      try {
+        const [a, b] = decodePairScores(bytes);
+        const [c, r] = pair.direction === 1 ? [a, b] : [b, a];
+        const first = Math.max(tokenized.promptIds.length, 1);
+        const chosenIds = [...tokenized.promptIds, ...tokenized.chosenIds].slice(first);
+        const rejectedIds = [...tokenized.promptIds, ...tokenized.rejectedIds].slice(first);
+        if (sameIds(c.tokenIds, chosenIds) && sameIds(r.tokenIds, rejectedIds) && (!wantHidden || c.scores.hiddenSum)) {
+          out[k] = [c.scores, r.scores];
+          stats.cached[which]++;
+          return;
+        }
+      } catch {
+        // an unreadable entry is recomputed
+      }
+    }
+    missing.push(k);
+  });
+  if (missing.length === 0) return out;
+  const computed = await runModel(runner, missing.map((k) => work[k]!.tokenized), wantHidden, options);
+  const entries: [string, Uint8Array][] = [];
+  missing.forEach((k, j) => {
+    out[k] = computed[j]!;
+    const { pair, tokenized } = work[k]!;
+    const first = Math.max(tokenized.promptIds.length, 1);
+    const chosen: SideResult = { tokenIds: Int32Array.from([...tokenized.promptIds, ...tokenized.chosenIds].slice(first)), scores: computed[j]![0] };
+    const rejected: SideResult = { tokenIds: Int32Array.from([...tokenized.promptIds, ...tokenized.rejectedIds].slice(first)), scores: computed[j]![1] };
+    if (cache) entries.push([pair.id, encodePairScores(pair.direction === 1 ? [chosen, rejected] : [rejected, chosen], runner.topK)]);
+  });
+  stats.computed[which] += missing.length;
+  if (cache && entries.length) await cache.store.putMany(namespace, entries);
+  return out;
+}
+
+export async function scorePairs(results: readonly PairResult[], scorers: Scorers, options: ScoreOptions, stats: ScoreStats = { computed: { policy: 0, reference: 0 }, cached: { policy: 0, reference: 0 } }): Promise<ScoreRecord[]> {
   const records: ScoreRecord[] = new Array(results.length);
   const work: { slot: number; tokenized: TokenizedPair }[] = [];
   results.forEach((result, slot) => {
@@ -131,10 +197,13 @@ export async function scorePairs(results: readonly PairResult[], scorers: Scorer
     }
     work.push({ slot, tokenized });
   });
-  const { policy, reference } = await runModels(work.map((w) => w.tokenized), scorers, options);
+  const items = work.map(({ slot, tokenized }) => ({ pair: (results[slot] as Extract<PairResult, { ok: true }>).pair, tokenized }));
+  const policy = await modelResults('policy', scorers.policy, items, scorers, options, stats);
+  const reference = await modelResults('reference', scorers.reference, items, scorers, options, stats);
   work.forEach(({ slot, tokenized }, k) => {
-    const pair = (results[slot] as Extract<PairResult, { ok: true }>).pair;
-    const [pc, pr, rc, rr] = [policy[2 * k]!, policy[2 * k + 1]!, reference[2 * k]!, reference[2 * k + 1]!] as SequenceScores[];
+    const pair = items[k]!.pair;
+    const [pc, pr] = policy[k]!;
+    const [rc, rr] = reference[k]!;
     const s = { chosen: sum(pc!.tokenLogps), rejected: sum(pr!.tokenLogps), refChosen: sum(rc!.tokenLogps), refRejected: sum(rr!.tokenLogps) };
     const rewards = implicitRewards(s, options.beta);
     const c = ches(rc!.hiddenSum!, rr!.hiddenSum!, rc!.scored, rr!.scored);

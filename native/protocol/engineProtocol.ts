@@ -6,7 +6,7 @@
  * request ids, progress and cancel as the webview protocol (`envelope.ts`). This module holds
  * the method table and its guards; later methods (score, cache, counterfactuals) extend it.
  */
-import { isArrayOf, isBoolean, isEmptyParams, isIndex, isShape, isString, type Guard } from './guards';
+import { isArrayOf, isBoolean, isEmptyParams, isFiniteNumber, isIndex, isOneOf, isRecord, isShape, isString, optional, type Guard } from './guards';
 import type { MethodSpec } from './router';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
@@ -24,16 +24,113 @@ export interface EngineHello {
   backends: BackendInfo[];
 }
 
+/** What the engine needs to score a dataset (mirrors native/engine/scoringEngine.ts). */
+export interface ScoreParams {
+  dataset: string;
+  mapping?: { prompt?: string; chosen: string; rejected: string };
+  policy: string;
+  reference: string;
+  beta: number;
+  maxLength: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  tokenBudget: number;
+  promptSharing?: 'auto' | 'off' | 'always';
+  threads?: number;
+  cacheDir: string;
+  cacheMaxBytes?: number;
+}
+
+/** Per-pair numbers streamed to the host while a dataset is scored (no per-token arrays). */
+export interface PairScore {
+  index: number;
+  id: string | null;
+  status: 'ok' | 'invalid';
+  error: string | null;
+  chosen_tokens: number | null;
+  rejected_tokens: number | null;
+  chosen_logps: number | null;
+  rejected_logps: number | null;
+  ref_chosen_logps: number | null;
+  ref_rejected_logps: number | null;
+  chosen_reward: number | null;
+  rejected_reward: number | null;
+  margin: number | null;
+  ches: number | null;
+  ches_ln: number | null;
+}
+
+export interface ScoreProgress {
+  done: number;
+  total: number;
+  records: PairScore[];
+}
+
+export interface ScoreResult {
+  total: number;
+  ok: number;
+  invalid: number;
+  modelCalls: { policy: number; reference: number };
+  computed: { policy: number; reference: number };
+  cached: { policy: number; reference: number };
+  device: string;
+  deviceReason: string;
+  durationMs: number;
+}
+
 export type EngineRequests = {
   hello: MethodSpec<Record<string, never>, EngineHello>;
+  score: MethodSpec<ScoreParams, ScoreResult>;
+  clearCache: MethodSpec<{ cacheDir: string }, { cleared: boolean }>;
 };
 
 export type EngineEvents = {
   log: { level: 'info' | 'warn' | 'error'; message: string };
 };
 
+const isPositive = (v: unknown): v is number => isFiniteNumber(v) && v > 0;
+const isCount = (v: unknown): v is number => isIndex(v);
+const isPerModel = isShape<{ policy: number; reference: number }>({ policy: isCount, reference: isCount });
+
+export const isScoreParams: Guard<ScoreParams> = isShape<ScoreParams>({
+  dataset: isString,
+  mapping: optional(isShape<{ prompt?: string; chosen: string; rejected: string }>({ prompt: optional(isString), chosen: isString, rejected: isString })),
+  policy: isString,
+  reference: isString,
+  beta: isPositive,
+  maxLength: isPositive,
+  device: isOneOf('auto', 'cpu', 'cuda'),
+  tokenBudget: isPositive,
+  promptSharing: optional(isOneOf('auto', 'off', 'always')),
+  threads: optional(isPositive),
+  cacheDir: isString,
+  cacheMaxBytes: optional(isPositive),
+});
+
+const isNullableNumber = (v: unknown): v is number | null => v === null || typeof v === 'number';
+export const isPairScore: Guard<PairScore> = isShape<PairScore>({
+  index: isIndex,
+  id: (v): v is string | null => v === null || isString(v),
+  status: isOneOf('ok', 'invalid'),
+  error: (v): v is string | null => v === null || isString(v),
+  chosen_tokens: isNullableNumber,
+  rejected_tokens: isNullableNumber,
+  chosen_logps: isNullableNumber,
+  rejected_logps: isNullableNumber,
+  ref_chosen_logps: isNullableNumber,
+  ref_rejected_logps: isNullableNumber,
+  chosen_reward: isNullableNumber,
+  rejected_reward: isNullableNumber,
+  margin: isNullableNumber,
+  ches: isNullableNumber,
+  ches_ln: isNullableNumber,
+});
+
+export const isScoreProgress: Guard<ScoreProgress> = isShape<ScoreProgress>({ done: isIndex, total: isIndex, records: isArrayOf(isPairScore) });
+
 export const engineParamGuards: { [K in keyof EngineRequests]: Guard<EngineRequests[K]['params']> } = {
   hello: isEmptyParams,
+  score: isScoreParams,
+  clearCache: isShape<{ cacheDir: string }>({ cacheDir: isString }),
 };
 
 const isBackendInfo = isShape<BackendInfo>({ name: isString, bundled: isBoolean });
@@ -46,6 +143,18 @@ export const engineResultGuards: { [K in keyof EngineRequests]: Guard<EngineRequ
     onnxruntime: isString,
     backends: isArrayOf(isBackendInfo),
   }),
+  score: isShape<ScoreResult>({
+    total: isIndex,
+    ok: isIndex,
+    invalid: isIndex,
+    modelCalls: isPerModel,
+    computed: isPerModel,
+    cached: isPerModel,
+    device: isString,
+    deviceReason: isString,
+    durationMs: isIndex,
+  }),
+  clearCache: (v: unknown): v is { cleared: boolean } => isRecord(v) && isBoolean(v.cleared),
 };
 
 export const engineEventGuards: { [K in keyof EngineEvents]: Guard<EngineEvents[K]> } = {

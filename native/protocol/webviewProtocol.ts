@@ -12,6 +12,9 @@
  */
 import { isArrayOf, isEmptyParams, isIndex, isOneOf, isRecord, isShape, isString, nullable, type Guard } from './guards';
 import type { MethodSpec } from './router';
+import { isPairScore, type PairScore } from './engineProtocol';
+
+export type { PairScore } from './engineProtocol';
 
 export const WEBVIEW_PROTOCOL_VERSION = 1;
 
@@ -62,9 +65,21 @@ export interface ReadyResult {
   summary: DatasetSummary | null;
 }
 
+export type ScoreRunState = 'none' | 'running' | 'done' | 'cancelled' | 'error' | 'untrusted';
+
+/** The latest scoring run of this dataset, as the host knows it. */
+export interface ScoreSnapshot {
+  state: ScoreRunState;
+  message: string | null;
+  done: number;
+  total: number;
+  records: PairScore[];
+}
+
 export type HostRequests = {
   ready: MethodSpec<{ protocolVersion: number }, ReadyResult>;
   getDatasetSummary: MethodSpec<Record<string, never>, DatasetSummary>;
+  getScores: MethodSpec<Record<string, never>, ScoreSnapshot>;
 };
 
 export type WebviewEvents = {
@@ -76,6 +91,10 @@ export type WebviewEvents = {
   datasetValidated: DatasetValidation;
   /** The host could not produce a summary; the panel shows this message. */
   datasetError: { message: string };
+  /** New per-pair scores (appended to what the panel has), with the run's progress. */
+  scoreProgress: { done: number; total: number; records: PairScore[] };
+  /** The scoring run changed state (started, finished, cancelled, failed). */
+  scoreState: { state: ScoreRunState; message: string | null; done: number; total: number };
 };
 
 export const isDatasetSummary: Guard<DatasetSummary> = isShape<DatasetSummary>({
@@ -115,14 +134,26 @@ export const isDatasetValidation: Guard<DatasetValidation> = isShape<DatasetVali
   issues: isArrayOf(isIssueSummary),
 });
 
+const isRunState = isOneOf<ScoreRunState>('none', 'running', 'done', 'cancelled', 'error', 'untrusted');
+
+export const isScoreSnapshot: Guard<ScoreSnapshot> = isShape<ScoreSnapshot>({
+  state: isRunState,
+  message: nullable(isString),
+  done: isIndex,
+  total: isIndex,
+  records: isArrayOf(isPairScore),
+});
+
 export const hostParamGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['params']> } = {
   ready: isShape<{ protocolVersion: number }>({ protocolVersion: isIndex }),
   getDatasetSummary: isEmptyParams,
+  getScores: isEmptyParams,
 };
 
 export const hostResultGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['result']> } = {
   ready: isShape<ReadyResult>({ protocolVersion: isIndex, summary: nullable(isDatasetSummary) }),
   getDatasetSummary: isDatasetSummary,
+  getScores: isScoreSnapshot,
 };
 
 export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEvents[K]> } = {
@@ -130,4 +161,6 @@ export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEven
   validationProgress: isShape<{ done: number; total: number }>({ done: isIndex, total: isIndex }),
   datasetValidated: isDatasetValidation,
   datasetError: isShape<{ message: string }>({ message: isString }),
+  scoreProgress: isShape<{ done: number; total: number; records: PairScore[] }>({ done: isIndex, total: isIndex, records: isArrayOf(isPairScore) }),
+  scoreState: isShape<{ state: ScoreRunState; message: string | null; done: number; total: number }>({ state: isRunState, message: nullable(isString), done: isIndex, total: isIndex }),
 };

@@ -1,0 +1,61 @@
+/**
+ * The latest scoring run of each dataset, kept in the extension host so a panel that is hidden
+ * and shown again (webviews are not retained) gets everything back, and so several listeners
+ * (the panel now; diagnostics and CodeLens later) see the same numbers.
+ */
+import type { PairScore } from '../../native/protocol/engineProtocol';
+import type { ScoreRunState, ScoreSnapshot } from '../../native/protocol/webviewProtocol';
+
+export type ScoreEvent =
+  | { kind: 'progress'; done: number; total: number; records: PairScore[] }
+  | { kind: 'state'; state: ScoreRunState; message: string | null; done: number; total: number };
+
+export class ScoreSession {
+  private static readonly sessions = new Map<string, ScoreSession>();
+
+  static for(datasetKey: string): ScoreSession {
+    let session = ScoreSession.sessions.get(datasetKey);
+    if (!session) ScoreSession.sessions.set(datasetKey, (session = new ScoreSession()));
+    return session;
+  }
+
+  private records = new Map<number, PairScore>();
+  private state: ScoreRunState = 'none';
+  private message: string | null = null;
+  private done = 0;
+  private total = 0;
+  private readonly listeners = new Set<(event: ScoreEvent) => void>();
+
+  subscribe(listener: (event: ScoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ScoreEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  start(total: number): void {
+    this.records = new Map();
+    this.done = 0;
+    this.total = total;
+    this.setState('running', null);
+  }
+
+  add(done: number, total: number, records: PairScore[]): void {
+    for (const record of records) this.records.set(record.index, record);
+    this.done = done;
+    this.total = total;
+    this.emit({ kind: 'progress', done, total, records });
+  }
+
+  setState(state: ScoreRunState, message: string | null): void {
+    this.state = state;
+    this.message = message;
+    this.emit({ kind: 'state', state, message, done: this.done, total: this.total });
+  }
+
+  snapshot(): ScoreSnapshot {
+    return { state: this.state, message: this.message, done: this.done, total: this.total, records: [...this.records.values()].sort((a, b) => a.index - b.index) };
+  }
+}
