@@ -1,51 +1,65 @@
 /**
- * `npm run demo`: opens PrefLens in a browser-served VS Code (code-server) on the examples
- * folder, with the sample dataset and the PrefLens panel open, and prints the URL.
+ * `npm run demo`: PrefLens on its embedded default, with no downloads.
  *
- * A headless Chromium opens the sample and runs "PrefLens: Open Beside" as a health check and
- * saves test-artifacts/demo/panel.png. With --check the demo stops after the health check;
- * otherwise code-server keeps running until Ctrl-C, for you to open the printed URL.
+ * 1. builds the embedded models if missing (`npm run models`: tokenizer, reference, DPO policy);
+ * 2. scores the sample with `preflens score` into test-artifacts/demo/scores.jsonl;
+ * 3. opens PrefLens in a browser-served VS Code (code-server) on a scratch workspace holding the
+ *    sample and the models, with the two model settings set, runs "PrefLens: Score Dataset" in a
+ *    headless Chromium as a health check (screenshot: test-artifacts/demo/panel.png), and prints
+ *    the URL for you. With --check it stops after the health check.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer } from '../test/e2e/harness';
 import { stageExtension } from '../test/e2e/stageExtension';
 
-const SAMPLE = 'quickstart.jsonl';
+const MODELS = 'examples/models';
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
+}
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
-  // A scratch copy of examples/, so the demo never writes next to the repository's files.
+  if (!existsSync(join(MODELS, 'policy', 'onnx', 'model.onnx')) || !existsSync(join(MODELS, 'reference', 'onnx', 'model.onnx'))) {
+    console.log('demo: building the embedded models (npm run models)…');
+    run(process.execPath, ['--import', 'tsx', 'examples/buildModels.ts']);
+  }
+  mkdirSync('test-artifacts/demo', { recursive: true });
+  console.log('demo: scoring the sample with the embedded models…');
+  run(process.execPath, ['dist/cli.js', 'score', 'examples/sample/pairs.jsonl', '--policy', `${MODELS}/policy`, '--ref', `${MODELS}/reference`, '--out', 'test-artifacts/demo/scores.jsonl']);
+
   const workspace = mkdtempSync(join(tmpdir(), 'preflens-demo-'));
-  for (const name of readdirSync('examples')) if (name.endsWith('.jsonl')) copyFileSync(join('examples', name), join(workspace, name));
+  copyFileSync('examples/sample/pairs.jsonl', join(workspace, 'pairs.jsonl'));
+  for (const model of ['policy', 'reference']) cpSync(join(MODELS, model), join(workspace, 'models', model), { recursive: true });
+  mkdirSync(join(workspace, '.vscode'));
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'preflens.policyModel': 'models/policy', 'preflens.referenceModel': 'models/reference' }, null, 2));
   const server = await startCodeServer({ workspace, extensionDevPath: stageExtension() });
-  const stop = async (): Promise<void> => {
-    await server.stop();
-  };
-  process.on('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.on('SIGINT', () => void server.stop().then(() => process.exit(0)));
   try {
     const workbench = await openWorkbench(server.url, workspace);
-    await openFile(workbench.page, SAMPLE);
-    await runCommand(workbench.page, 'PrefLens: Open Beside');
-    const frame = await findWebviewFrame(workbench.page, async (f) => (await f.locator('#record-count[data-records]').count()) > 0, 60_000);
-    const records = await frame.locator('#record-count').getAttribute('data-records');
-    mkdirSync(resolve('test-artifacts/demo'), { recursive: true });
+    await openFile(workbench.page, 'pairs.jsonl');
+    await runCommand(workbench.page, 'PrefLens: Score Dataset');
+    const frame = await findWebviewFrame(workbench.page, async (f) => (await f.locator('#score-status[data-state="done"]').count()) > 0, 180_000);
+    const scored = await frame.locator('#scored-count').getAttribute('data-count');
     const shot = await screenshot(workbench.page, 'demo-panel');
     copyFileSync(shot, resolve('test-artifacts/demo/panel.png'));
     await workbench.close();
-    console.log(`\nPrefLens health check: the panel shows ${records} records of ${SAMPLE} (screenshot: test-artifacts/demo/panel.png)`);
+    console.log(`\nPrefLens health check: the panel shows ${scored} scored pairs (screenshot: test-artifacts/demo/panel.png; scores: test-artifacts/demo/scores.jsonl)`);
     if (check) return;
     console.log(`\nOpen ${server.url}/?folder=${workspace}`);
-    console.log(`then open ${SAMPLE} and click the PrefLens icon in the editor title (or run "PrefLens: Open Beside").`);
+    console.log('then open pairs.jsonl and run "PrefLens: Score Dataset" (or click the PrefLens icon in the editor title).');
     console.log('Press Ctrl-C to stop.');
     await new Promise(() => undefined);
   } finally {
-    if (check) await stop();
+    if (check) await server.stop();
   }
 }
 
-main().catch(async (error: unknown) => {
+main().catch((error: unknown) => {
   console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
