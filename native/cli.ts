@@ -17,6 +17,9 @@ Usage:
   preflens score DATA --policy DIR --ref DIR     per-pair log-probs, implicit rewards, margin, CHES (JSONL)
       [--beta 0.1] [--out FILE.jsonl] [--tokens] [--device auto|cpu|cuda] [--max-length 1024]
       [--token-budget 4096] [--threads N]       run metadata goes to FILE.meta.json
+      [--checkpoints DIR,DIR]                   policy checkpoints: ensembles and trajectories
+      [--out-of-sample FIELD=VALUE]             rows the policy never saw (e.g. split=heldout): confident learning
+      [--no-analysis]                           skip metrics and suspicions (stream records as they come)
   preflens inspect DATA [--json]     format, schema, counts and problems of a dataset
                                      DATA: .jsonl, .jsonl.gz, .json, .parquet or a folder of shards
   preflens export DATA --out FILE    write a filtered copy (JSONL or Parquet) and FILE.manifest.json

@@ -26,7 +26,7 @@ function showSummary(summary: DatasetSummary): void {
   showScores();
 }
 
-const scores: ScoresState = { state: 'none', message: null, done: 0, total: 0, records: new Map() };
+const scores: ScoresState = { state: 'none', message: null, done: 0, total: 0, records: new Map(), analysis: null };
 let scoresFrame = 0;
 
 function showScores(): void {
@@ -57,8 +57,15 @@ host.on('scoreProgress', ({ done, total, records }) => {
   showScores();
 });
 host.on('scoreState', ({ state, message, done, total }) => {
-  if (state === 'running' && done === 0) scores.records.clear();
+  if (state === 'running' && done === 0) {
+    scores.records.clear();
+    scores.analysis = null;
+  }
   Object.assign(scores, { state, message, done, total });
+  showScores();
+});
+host.on('scoreAnalysis', (analysis) => {
+  scores.analysis = analysis;
   showScores();
 });
 host.on('datasetError', ({ message }) => showStatus(message, 'error'));
@@ -70,7 +77,7 @@ host.request('ready', { protocolVersion: WEBVIEW_PROTOCOL_VERSION }).then(
     showSummary(summary);
     const snapshot = await host.request('getScores', {});
     scores.records = new Map(snapshot.records.map((r) => [r.index, r]));
-    Object.assign(scores, { state: snapshot.state, message: snapshot.message, done: snapshot.done, total: snapshot.total });
+    Object.assign(scores, { state: snapshot.state, message: snapshot.message, done: snapshot.done, total: snapshot.total, analysis: snapshot.analysis });
     showScores();
   },
   (error: unknown) => showStatus(error instanceof Error ? error.message : String(error), 'error'),

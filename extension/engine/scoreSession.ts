@@ -3,12 +3,13 @@
  * and shown again (webviews are not retained) gets everything back, and so several listeners
  * (the panel now; diagnostics and CodeLens later) see the same numbers.
  */
-import type { PairScore } from '../../native/protocol/engineProtocol';
+import type { AnalysisSummary, PairScore } from '../../native/protocol/engineProtocol';
 import type { ScoreRunState, ScoreSnapshot } from '../../native/protocol/webviewProtocol';
 
 export type ScoreEvent =
   | { kind: 'progress'; done: number; total: number; records: PairScore[] }
-  | { kind: 'state'; state: ScoreRunState; message: string | null; done: number; total: number };
+  | { kind: 'state'; state: ScoreRunState; message: string | null; done: number; total: number }
+  | { kind: 'analysis'; analysis: AnalysisSummary };
 
 export class ScoreSession {
   private static readonly sessions = new Map<string, ScoreSession>();
@@ -24,6 +25,7 @@ export class ScoreSession {
   private message: string | null = null;
   private done = 0;
   private total = 0;
+  private analysis: AnalysisSummary | null = null;
   private readonly listeners = new Set<(event: ScoreEvent) => void>();
 
   subscribe(listener: (event: ScoreEvent) => void): () => void {
@@ -37,6 +39,7 @@ export class ScoreSession {
 
   start(total: number): void {
     this.records = new Map();
+    this.analysis = null;
     this.done = 0;
     this.total = total;
     this.setState('running', null);
@@ -49,6 +52,11 @@ export class ScoreSession {
     this.emit({ kind: 'progress', done, total, records });
   }
 
+  setAnalysis(analysis: AnalysisSummary): void {
+    this.analysis = analysis;
+    this.emit({ kind: 'analysis', analysis });
+  }
+
   setState(state: ScoreRunState, message: string | null): void {
     this.state = state;
     this.message = message;
@@ -56,6 +64,6 @@ export class ScoreSession {
   }
 
   snapshot(): ScoreSnapshot {
-    return { state: this.state, message: this.message, done: this.done, total: this.total, records: [...this.records.values()].sort((a, b) => a.index - b.index) };
+    return { state: this.state, message: this.message, done: this.done, total: this.total, records: [...this.records.values()].sort((a, b) => a.index - b.index), analysis: this.analysis };
   }
 }

@@ -32,9 +32,12 @@ export function scoreParams(context: vscode.ExtensionContext, dataset: vscode.Ur
     tokenBudget: config.get<number>('tokenBudget', 4096),
     cacheDir: cacheDirOf(context),
     cacheMaxBytes: config.get<number>('cacheSizeMB', 2048) * 2 ** 20,
+    checkpoints: config.get<string[]>('checkpoints', []).map((c) => resolveFolder(c, dataset)),
+    outOfSample: config.get<string>('outOfSample', '').trim() || undefined,
   };
-  for (const [name, dir] of [['policyModel', params.policy], ['referenceModel', params.reference]] as const) {
+  for (const [name, dir] of [['policyModel', params.policy], ['referenceModel', params.reference], ...(params.checkpoints ?? []).map((c) => ['checkpoints', c] as const)] as const) {
     if (!existsSync(dir)) throw new SettingsProblem(`preflens.${name}: ${dir} does not exist`);
   }
+  if (params.outOfSample && !/^[^=]+=.+$/.test(params.outOfSample)) throw new SettingsProblem(`preflens.outOfSample should look like FIELD=VALUE (for example split=heldout), not "${params.outOfSample}"`);
   return params;
 }

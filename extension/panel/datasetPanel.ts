@@ -94,6 +94,7 @@ export class DatasetPanel implements vscode.Disposable {
       this.panel.onDidDispose(() => this.dispose()),
       { dispose: ScoreSession.for(datasetUri.toString()).subscribe((event) => {
         if (event.kind === 'progress') this.emit('scoreProgress', { done: event.done, total: event.total, records: event.records });
+        else if (event.kind === 'analysis') this.emit('scoreAnalysis', event.analysis);
         else this.emit('scoreState', { state: event.state, message: event.message, done: event.done, total: event.total });
       }) },
       this.watchDataset(),

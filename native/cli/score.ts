@@ -13,12 +13,14 @@ import * as ort from 'onnxruntime-node';
 import { AtomicFileWriter, writeFileAtomic } from '../data/atomicFile';
 import type { DeviceSetting } from '../engine/device';
 import { CONVENTION } from '../engine/scorePairs';
-import { ScoringEngine } from '../engine/scoringEngine';
+import { ScoringEngine, type ScoreJobParams } from '../engine/scoringEngine';
+import type { ScoreRecord } from '../engine/scorePairs';
+import { analyzeScores, mergeMetrics, summaryOf } from '../engine/scoreAnalysis';
 import { CliUsageError, type ParsedArgs } from './args';
 import { cacheDirFrom, mappingFrom } from './common';
 
-export const SCORE_OPTIONS = ['policy', 'ref', 'beta', 'out', 'device', 'max-length', 'token-budget', 'threads', 'prompt-sharing', 'cache-max-mb'] as const;
-export const SCORE_FLAGS = ['tokens', 'progress-json'] as const;
+export const SCORE_OPTIONS = ['policy', 'ref', 'beta', 'out', 'device', 'max-length', 'token-budget', 'threads', 'prompt-sharing', 'cache-max-mb', 'checkpoints', 'out-of-sample'] as const;
+export const SCORE_FLAGS = ['tokens', 'progress-json', 'no-analysis'] as const;
 
 function numberOption(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean): number {
   const raw = args.options.get(name);
@@ -56,17 +58,24 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
 
   const engine = new ScoringEngine();
   const writer = out ? await AtomicFileWriter.create(out) : undefined;
+  // With --out, records are kept to add the dataset-level analysis (metrics need every pair).
+  const analyse = out !== undefined && !args.flags.has('no-analysis');
+  const kept: ScoreRecord[] = [];
   let lastProgress = 0;
+  const params: ScoreJobParams = { dataset: data, mapping: mappingFrom(args), policy: policyDir, reference: refDir, beta, maxLength, device, tokenBudget, promptSharing, threads, tokens: args.flags.has('tokens'), cacheDir, cacheMaxBytes };
   try {
     const result = await engine.run(
-      { dataset: data, mapping: mappingFrom(args), policy: policyDir, reference: refDir, beta, maxLength, device, tokenBudget, promptSharing, threads, tokens: args.flags.has('tokens'), cacheDir, cacheMaxBytes },
+      params,
       {
         signal: controller.signal,
         onLog: (line) => process.stderr.write(`preflens: ${line}\n`),
         onRecords: async (records, done, total) => {
-          const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-          if (writer) await writer.write(text);
-          else process.stdout.write(text);
+          if (analyse) kept.push(...records);
+          else {
+            const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+            if (writer) await writer.write(text);
+            else process.stdout.write(text);
+          }
           const now = Date.now();
           if (now - lastProgress >= 1000 || done === total) {
             lastProgress = now;
@@ -76,6 +85,19 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
         },
       },
     );
+    let analysis: Record<string, unknown> | undefined;
+    if (analyse && writer && out) {
+      const checkpoints = (args.options.get('checkpoints') ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+      const result2 = await analyzeScores(engine, { records: kept, params, mapping: mappingFrom(args), checkpoints, outOfSample: args.options.get('out-of-sample') }, (line) => process.stderr.write(`preflens: ${line}\n`));
+      await writer.write(mergeMetrics(kept, result2).map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const review = result2.reviewOrder.map((k) => {
+        const m = result2.metrics[k]!;
+        return JSON.stringify({ rank: m.review_rank, index: m.index, id: m.id, review_score: m.review_score, margin: m.margin, suspicions: m.suspicions });
+      });
+      await writeFileAtomic(`${out}.review.jsonl`, review.length ? `${review.join('\n')}\n` : '');
+      analysis = summaryOf(result2);
+      process.stderr.write(`preflens: reward accuracy ${(100 * result2.rewardAccuracy).toFixed(1)}%, ${result2.suspicious} pairs with suspicions, review order in ${out}.review.jsonl\n`);
+    }
     if (writer && out) {
       await writer.commit();
       const meta = {
@@ -92,6 +114,7 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
         model_calls: result.modelCalls,
         cache: { dir: cacheDir, computed: result.stats.computed, cached: result.stats.cached },
         timings: { total_ms: Date.now() - started },
+        analysis,
       };
       await writeFileAtomic(`${out}.meta.json`, `${JSON.stringify(meta, null, 2)}\n`);
       process.stderr.write(`preflens: wrote ${out} (${result.ok} scored, ${result.invalid} invalid; ${result.stats.cached.policy + result.stats.cached.reference} model sides from the cache) and ${out}.meta.json\n`);

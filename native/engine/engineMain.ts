@@ -12,6 +12,8 @@ import { RequestRouter } from '../protocol/router';
 import { ENGINE_PROTOCOL_VERSION, engineParamGuards, type EngineRequests, type PairScore } from '../protocol/engineProtocol';
 import type { ScoreRecord } from './scorePairs';
 import { ScoringEngine } from './scoringEngine';
+import { analyzeScores } from './scoreAnalysis';
+import type { AnalysisSummary } from '../protocol/engineProtocol';
 
 function onnxruntimeVersion(): string {
   const versions = (ort.env as { versions?: Record<string, string> }).versions;
@@ -23,6 +25,30 @@ function compact(r: ScoreRecord): PairScore {
     index: r.index, id: r.id, status: r.status, error: r.error, chosen_tokens: r.chosen_tokens, rejected_tokens: r.rejected_tokens,
     chosen_logps: r.chosen_logps, rejected_logps: r.rejected_logps, ref_chosen_logps: r.ref_chosen_logps, ref_rejected_logps: r.ref_rejected_logps,
     chosen_reward: r.chosen_reward, rejected_reward: r.rejected_reward, margin: r.margin, ches: r.ches, ches_ln: r.ches_ln,
+  };
+}
+
+const REVIEW_LIMIT = 500;
+
+/** Metrics and suspicions over the whole run (the same analysis as `preflens score --out`). */
+async function summarize(engine: ScoringEngine, params: EngineRequests['score']['params'], records: ScoreRecord[], signal: AbortSignal): Promise<AnalysisSummary | null> {
+  if (records.every((r) => r.status !== 'ok')) return null;
+  signal.throwIfAborted();
+  const analysis = await analyzeScores(engine, { records, params, mapping: params.mapping, checkpoints: params.checkpoints ?? [], outOfSample: params.outOfSample }, (line) => console.error(`preflens engine: ${line}`));
+  const cl = analysis.confidentLearning;
+  return {
+    rewardAccuracy: analysis.rewardAccuracy,
+    meanMargin: analysis.meanMargin,
+    displacementRate: analysis.displacementRate,
+    rankingAccuracy: analysis.ranking.R,
+    referenceRankingAccuracy: analysis.ranking.refR,
+    alignmentGapPP: analysis.ranking.alignmentGapPP,
+    suspicious: analysis.suspicious,
+    confidentLearning: cl.informative ? `estimated label-flip rate ${(100 * (cl.flipRate ?? 0)).toFixed(1)}% over ${cl.pairs} out-of-sample pairs (about ${cl.expectedIssues} label issues)` : `not run: ${cl.reason}`,
+    review: analysis.reviewOrder.slice(0, REVIEW_LIMIT).map((k) => {
+      const m = analysis.metrics[k]!;
+      return { index: m.index, id: m.id, score: m.review_score, margin: m.margin, suspicions: m.suspicions.map((x) => ({ reason: x.reason, evidence: x.evidence, strength: x.strength })) };
+    }),
   };
 }
 
@@ -50,6 +76,7 @@ function main(): void {
         handle: async (params, ctx) => {
           ctx.signal.addEventListener('abort', () => console.error('preflens engine: cancel received'), { once: true });
           let pending: PairScore[] = [];
+          const all: ScoreRecord[] = [];
           let last = 0;
           let done = 0;
           let total = 0;
@@ -62,6 +89,7 @@ function main(): void {
             signal: ctx.signal,
             onLog: (line) => console.error(`preflens engine: ${line}`),
             onRecords: (records, d, t) => {
+              all.push(...records);
               pending.push(...records.map(compact));
               done = d;
               total = t;
@@ -73,6 +101,7 @@ function main(): void {
             throw error;
           });
           if (pending.length > 0 || last === 0) flush();
+          const analysis = await summarize(engine, params, all, ctx.signal);
           return {
             total: result.total,
             ok: result.ok,
@@ -83,6 +112,7 @@ function main(): void {
             device: result.models.policy.device,
             deviceReason: result.models.policy.device_reason,
             durationMs: result.durationMs,
+            analysis,
           };
         },
       },

@@ -63,11 +63,11 @@ export interface SuspicionThresholds {
   marginScales: number;
   /** Reference difficulty c above this (nats). Default 2. */
   referenceC: number;
-  /** Word-level similarity at or above this is near-identical. Default 0.9. */
+  /** Word-level similarity at or above this is near-identical. Default 0.85. */
   nearIdentical: number;
 }
 
-export const DEFAULT_THRESHOLDS: SuspicionThresholds = { marginScales: 0.25, referenceC: 2, nearIdentical: 0.9 };
+export const DEFAULT_THRESHOLDS: SuspicionThresholds = { marginScales: 0.25, referenceC: 2, nearIdentical: 0.85 };
 
 export interface ReviewResult {
   suspicions: Suspicion[][];
@@ -119,8 +119,12 @@ export function reviewPairs(pairs: readonly PairEvidence[], thresholds: Suspicio
     if (Number.isFinite(p.margin) && z > thresholds.marginScales) {
       add('policy-prefers-rejected', Math.min(4, z) * (trivial ? 0.25 : 1), `the policy prefers the rejected response: margin ${f(p.margin)} is ${f(z, 1)} robust scales (${f(marginScale)}) below zero`);
     }
+    // "Also": on its own, a reference that finds the rejected response likelier is common (it is
+    // often just shorter) and says nothing about the label; beside a policy that learned to prefer
+    // it, it means the preference was never learnable from this label.
     const c = p.refRejected - p.refChosen;
-    if (Number.isFinite(c) && c > thresholds.referenceC) add('reference-prefers-rejected', 0.5, `the reference model also finds the rejected response more likely (difficulty c = ${f(c, 2)} nats)`);
+    const policyAgainst = list.some((x) => x.reason === 'policy-prefers-rejected');
+    if (policyAgainst && Number.isFinite(c) && c > thresholds.referenceC) add('reference-prefers-rejected', 0.5, `the reference model also finds the rejected response more likely (difficulty c = ${f(c, 2)} nats)`);
     if (p.ensembleMean !== undefined && p.ensembleMean < 0) add('ensemble-prefers-rejected', 1, `across the policy checkpoints the mean margin is ${f(p.ensembleMean)}${p.ensembleStd !== undefined ? ` (std ${f(p.ensembleStd)})` : ''}: they agree on the rejected response`);
     if (p.confidentLearningFlag) add('confident-learning', 1, `confident learning flags the label: out-of-sample P(chosen preferred) = ${f(p.selfConfidence ?? Number.NaN)}`);
     const scores = scorePairs(p.attributes);

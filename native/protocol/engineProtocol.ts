@@ -38,6 +38,31 @@ export interface ScoreParams {
   threads?: number;
   cacheDir: string;
   cacheMaxBytes?: number;
+  /** Policy checkpoints scored against the same reference (ensembles, trajectories). */
+  checkpoints?: string[];
+  /** `FIELD=VALUE`: rows the policy was not trained on, used by confident learning. */
+  outOfSample?: string;
+}
+
+/** One entry of the review list: a pair with its suspicions, most suspicious first. */
+export interface ReviewEntry {
+  index: number;
+  id: string;
+  score: number;
+  margin: number;
+  suspicions: { reason: string; evidence: string; strength: number }[];
+}
+
+export interface AnalysisSummary {
+  rewardAccuracy: number;
+  meanMargin: number;
+  displacementRate: number;
+  rankingAccuracy: number;
+  referenceRankingAccuracy: number;
+  alignmentGapPP: number;
+  suspicious: number;
+  confidentLearning: string;
+  review: ReviewEntry[];
 }
 
 /** Per-pair numbers streamed to the host while a dataset is scored (no per-token arrays). */
@@ -75,6 +100,7 @@ export interface ScoreResult {
   device: string;
   deviceReason: string;
   durationMs: number;
+  analysis: AnalysisSummary | null;
 }
 
 export type EngineRequests = {
@@ -104,6 +130,28 @@ export const isScoreParams: Guard<ScoreParams> = isShape<ScoreParams>({
   threads: optional(isPositive),
   cacheDir: isString,
   cacheMaxBytes: optional(isPositive),
+  checkpoints: optional(isArrayOf(isString)),
+  outOfSample: optional(isString),
+});
+
+const isReviewEntry = isShape<ReviewEntry>({
+  index: isIndex,
+  id: isString,
+  score: isFiniteNumber,
+  margin: (v: unknown): v is number => typeof v === 'number',
+  suspicions: isArrayOf(isShape<{ reason: string; evidence: string; strength: number }>({ reason: isString, evidence: isString, strength: isFiniteNumber })),
+});
+
+export const isAnalysisSummary: Guard<AnalysisSummary> = isShape<AnalysisSummary>({
+  rewardAccuracy: (v: unknown): v is number => typeof v === 'number',
+  meanMargin: (v: unknown): v is number => typeof v === 'number',
+  displacementRate: (v: unknown): v is number => typeof v === 'number',
+  rankingAccuracy: (v: unknown): v is number => typeof v === 'number',
+  referenceRankingAccuracy: (v: unknown): v is number => typeof v === 'number',
+  alignmentGapPP: (v: unknown): v is number => typeof v === 'number',
+  suspicious: isIndex,
+  confidentLearning: isString,
+  review: isArrayOf(isReviewEntry),
 });
 
 const isNullableNumber = (v: unknown): v is number | null => v === null || typeof v === 'number';
@@ -153,6 +201,7 @@ export const engineResultGuards: { [K in keyof EngineRequests]: Guard<EngineRequ
     device: isString,
     deviceReason: isString,
     durationMs: isIndex,
+    analysis: (v: unknown): v is AnalysisSummary | null => v === null || isAnalysisSummary(v),
   }),
   clearCache: (v: unknown): v is { cleared: boolean } => isRecord(v) && isBoolean(v.cleared),
 };

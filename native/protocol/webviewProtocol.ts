@@ -12,9 +12,9 @@
  */
 import { isArrayOf, isEmptyParams, isIndex, isOneOf, isRecord, isShape, isString, nullable, type Guard } from './guards';
 import type { MethodSpec } from './router';
-import { isPairScore, type PairScore } from './engineProtocol';
+import { isAnalysisSummary, isPairScore, type AnalysisSummary, type PairScore } from './engineProtocol';
 
-export type { PairScore } from './engineProtocol';
+export type { AnalysisSummary, PairScore } from './engineProtocol';
 
 export const WEBVIEW_PROTOCOL_VERSION = 1;
 
@@ -74,6 +74,8 @@ export interface ScoreSnapshot {
   done: number;
   total: number;
   records: PairScore[];
+  /** Metrics and suspicions over the whole run, once it finished. */
+  analysis: AnalysisSummary | null;
 }
 
 export type HostRequests = {
@@ -95,6 +97,8 @@ export type WebviewEvents = {
   scoreProgress: { done: number; total: number; records: PairScore[] };
   /** The scoring run changed state (started, finished, cancelled, failed). */
   scoreState: { state: ScoreRunState; message: string | null; done: number; total: number };
+  /** The finished run's analysis: summary metrics and the review list. */
+  scoreAnalysis: AnalysisSummary;
 };
 
 export const isDatasetSummary: Guard<DatasetSummary> = isShape<DatasetSummary>({
@@ -142,6 +146,7 @@ export const isScoreSnapshot: Guard<ScoreSnapshot> = isShape<ScoreSnapshot>({
   done: isIndex,
   total: isIndex,
   records: isArrayOf(isPairScore),
+  analysis: nullable(isAnalysisSummary),
 });
 
 export const hostParamGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['params']> } = {
@@ -162,5 +167,6 @@ export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEven
   datasetValidated: isDatasetValidation,
   datasetError: isShape<{ message: string }>({ message: isString }),
   scoreProgress: isShape<{ done: number; total: number; records: PairScore[] }>({ done: isIndex, total: isIndex, records: isArrayOf(isPairScore) }),
+  scoreAnalysis: isAnalysisSummary,
   scoreState: isShape<{ state: ScoreRunState; message: string | null; done: number; total: number }>({ state: isRunState, message: nullable(isString), done: isIndex, total: isIndex }),
 };

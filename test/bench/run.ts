@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDatasetIndex } from './datasetIndex.bench';
 import { benchEngineLag } from './engineLag.bench';
+import { benchWhatIf } from './whatIf.bench';
 import type { BenchResult } from './types';
 
 const cacheDir = process.env.PREFLENS_CACHE ?? join(homedir(), '.cache', 'preflens');
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   console.log('bench: datasets');
   results.push(...(await benchDatasetIndex(cacheDir)));
+  console.log('bench: analysis');
+  results.push(...benchWhatIf());
   console.log('bench: engine service');
   results.push(...(await benchEngineLag()));
   const body = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table(results)}`;

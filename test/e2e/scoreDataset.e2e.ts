@@ -56,7 +56,12 @@ test('Score Dataset shows progress and fills the panel with scores', async () =>
   assert.equal(await frame.locator('#scored-count').getAttribute('data-count'), '24');
   const accuracy = Number(await frame.locator('#reward-accuracy').getAttribute('data-value'));
   assert.ok(accuracy > 0.4 && accuracy < 0.8, `reward accuracy ${accuracy}`); // TRL's evaluate(): 0.5417 with identical pairs counted
-  assert.equal(await frame.locator('#worst-pairs li').count(), 10);
+  // the finished run's analysis: ranking accuracy, confident learning, and the review list
+  await frame.waitForSelector('#review-list', { timeout: 30_000 });
+  assert.match((await frame.locator('#ranking-accuracy').textContent()) ?? '', /ranking accuracy: policy \d/);
+  const suspicious = Number(await frame.locator('#suspicious-count').getAttribute('data-count'));
+  assert.ok(suspicious >= 1, 'the identical pair (row 5) at least is suspicious');
+  assert.ok((await frame.locator('#review-list li[data-reasons~="identical-responses"]').count()) >= 1);
   assert.match((await frame.locator('#score-status').textContent()) ?? '', /scored 24 pairs/);
   await screenshot(page, 'score-done');
 });

@@ -11,6 +11,7 @@ import { buildModels, SAMPLE } from '../../examples/buildModels';
 import { Dataset } from '../../native/data/dataset';
 import { ScoringEngine } from '../../native/engine/scoringEngine';
 import type { ScoreRecord } from '../../native/engine/scorePairs';
+import { analyzeScores } from '../../native/engine/scoreAnalysis';
 
 const dir = mkdtempSync(join(tmpdir(), 'preflens-embedded-'));
 
@@ -56,11 +57,23 @@ test('npm run models: policy beats the reference on the held-out split, byte-ide
   // the ONNX exports through preflens's engine give the same held-out accuracy as training measured
   const engine = new ScoringEngine();
   const records: ScoreRecord[] = [];
-  const result = await engine.run(
-    { dataset: SAMPLE, policy: join(first.dir, 'policy'), reference: join(first.dir, 'reference'), beta: 0.1, maxLength: 512, device: 'cpu', tokenBudget: 4096, cacheDir: join(dir, 'cache') },
-    { onRecords: (r) => void records.push(...r) },
-  );
+  const params = { dataset: SAMPLE, policy: join(first.dir, 'policy'), reference: join(first.dir, 'reference'), beta: 0.1, maxLength: 512, device: 'cpu' as const, tokenBudget: 4096, cacheDir: join(dir, 'cache'), tokens: true };
+  const result = await engine.run(params, { onRecords: (r) => void records.push(...r) });
+  // metrics and suspicions from the scores, with the checkpoints as an ensemble and the held-out split for confident learning
+  const analysis = await analyzeScores(engine, { records, params, checkpoints: checkpoints.map((c) => join(first.dir, 'checkpoints', c)), outOfSample: 'split=heldout' }, () => undefined);
   await engine.close();
+  assert.ok(analysis.confidentLearning.informative, 'confident learning runs on the held-out split');
+  assert.ok(analysis.confidentLearning.flipRate! > 0 && analysis.confidentLearning.flipRate! < 0.5, `flip-rate estimate ${analysis.confidentLearning.flipRate}`);
+  assert.equal(analysis.trajectories?.checkpoints.length, checkpoints.length);
+  assert.ok(analysis.metrics.every((m) => m.ensemble_mean !== null && Number.isFinite(m.ensemble_mean)), 'a trajectory for every pair');
+  const key = JSON.parse(readFileSync('examples/sample/planted-problems.json', 'utf8')) as { problems: { id: string; kind: string }[] };
+  const flagged = new Map(analysis.metrics.map((m) => [m.id, m.suspicions.map((s) => s.reason)]));
+  const reasonsOf = (kind: string) => key.problems.filter((p) => p.kind === kind).map((p) => flagged.get(p.id) ?? []);
+  for (const reasons of reasonsOf('near-identical')) assert.ok(reasons.some((r) => r === 'near-identical' || r === 'format-only'), `near-identical: ${reasons}`);
+  for (const reasons of reasonsOf('contradictory-duplicate')) assert.ok(reasons.includes('contradictory-duplicate'));
+  const mislabeled = reasonsOf('mislabeled');
+  const caught = mislabeled.filter((r) => r.length > 0).length;
+  assert.ok(caught >= 0.75 * mislabeled.length, `${caught} of ${mislabeled.length} mislabeled pairs have a suspicion`);
   assert.equal(result.invalid, 0);
   const rows = readFileSync(SAMPLE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string });
   const held = records.filter((r) => rows[r.index]!.split === 'heldout');

@@ -4,7 +4,8 @@
  * the policy lowered the chosen response's likelihood) and the pairs with the most negative
  * margins. The full charts and table come with the overview views.
  */
-import type { PairScore, ScoreRunState } from '../../native/protocol/webviewProtocol';
+import type { AnalysisSummary, PairScore, ScoreRunState } from '../../native/protocol/webviewProtocol';
+import { renderReview } from './reviewView';
 import { el } from '../dom';
 import { formatCount } from '../format';
 
@@ -14,6 +15,7 @@ export interface ScoresState {
   done: number;
   total: number;
   records: Map<number, PairScore>;
+  analysis: AnalysisSummary | null;
 }
 
 const STATUS: Record<ScoreRunState, string> = {
@@ -59,6 +61,7 @@ export function renderScores(s: ScoresState): HTMLElement {
       el('span', { className: 'pl-muted', text: `chosen ${fixed(r.chosen_reward!)} · rejected ${fixed(r.rejected_reward!)}` }),
     ));
   }
-  section.append(el('h3', { className: 'pl-subtitle', text: 'Most negative margins' }), list);
+  if (s.analysis) section.append(renderReview(s.analysis));
+  else section.append(el('h3', { className: 'pl-subtitle', text: 'Most negative margins' }), list);
   return section;
 }

@@ -12,7 +12,7 @@ function host() {
   const sent: OutboundMessage[] = [];
   let calls = 0;
   const router = new RequestRouter<HostRequests>(
-    createPanelHandlers({ summary: async () => (calls++, summary), scores: () => ({ state: 'none', message: null, done: 0, total: 0, records: [] }) }),
+    createPanelHandlers({ summary: async () => (calls++, summary), scores: () => ({ state: 'none', message: null, done: 0, total: 0, records: [], analysis: null }) }),
     (m) => sent.push(m),
   );
   return { router, sent, calls: () => calls };
