@@ -16,6 +16,8 @@
  *   from (seed, tensor name), so a tensor does not depend on the generation order of the others.
  */
 
+import { mulberry32 } from './prng';
+
 export interface Gpt2Config {
   vocabSize: number;
   nPositions: number;
@@ -70,17 +72,6 @@ export function validateGpt2Config(c: Gpt2Config): void {
   if (!(c.layerNormEps > 0)) throw new Error('layerNormEps must be > 0');
 }
 
-/** mulberry32: a 32-bit state PRNG, uniform in [0, 1) with 2^-32 resolution. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a over the seed and the tensor name: a per-tensor stream seed. */
 function streamSeed(seed: number, name: string): number {

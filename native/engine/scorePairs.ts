@@ -10,6 +10,7 @@
  * and the reason; every other row is scored.
  */
 import type { PairResult } from '../data/dataset';
+import type { PairScore } from '../protocol/engineProtocol';
 import type { Pair } from '../data/normalizePair';
 import { ches } from '../metrics/ches';
 import { implicitRewards, sum } from '../metrics/rewards';
@@ -21,23 +22,9 @@ import { tokenizePairTrl, type TokenizedPair } from './tokenize/trlTokenize';
 
 export const CONVENTION = 'trl-dpo-head (METRICS 1.1 convention A: TRL >= 1.0 DPOTrainer tokenization, sum of completion log-probs)';
 
-export interface ScoreRecord {
-  index: number;
-  id: string | null;
-  status: 'ok' | 'invalid';
-  error: string | null;
-  chosen_tokens: number | null;
-  rejected_tokens: number | null;
-  chosen_logps: number | null;
-  rejected_logps: number | null;
-  ref_chosen_logps: number | null;
-  ref_rejected_logps: number | null;
-  chosen_reward: number | null;
-  rejected_reward: number | null;
-  margin: number | null;
+/** A `preflens score` record: the streamed per-pair numbers plus run details and, with --tokens, per-token arrays. */
+export interface ScoreRecord extends PairScore {
   beta: number;
-  ches: number | null;
-  ches_ln: number | null;
   chosen_truncated?: boolean;
   rejected_truncated?: boolean;
   prefix_mismatch?: boolean;

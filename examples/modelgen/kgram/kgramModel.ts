@@ -12,6 +12,7 @@
  * - Float64 arithmetic in a fixed order: two trainings give identical weights on one machine.
  * Invariant: `logProbs` equals the exported ONNX graph's log-softmax within float32 rounding.
  */
+import { mulberry32 } from '../prng';
 
 export interface KgramConfig {
   vocabSize: number;
@@ -27,17 +28,6 @@ export interface KgramParams {
   b1: Float64Array; // [H]
   Wout: Float64Array; // [H, V]
   bout: Float64Array; // [V]
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function initParams(config: KgramConfig, seed: number): KgramParams {
