@@ -3,9 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { countJsonlRecords } from '../../../native/data/recordCount';
+import { buildLineIndex } from '../../../native/data/lineIndex';
 
 const dir = mkdtempSync(join(tmpdir(), 'preflens-count-'));
+// The line index counts records (non-blank lines) in one streaming pass.
+async function countJsonlRecords(path: string): Promise<{ records: number; bytes: number }> {
+  const index = await buildLineIndex(path);
+  return { records: index.count, bytes: index.size };
+}
 function file(name: string, content: string | Buffer): string {
   const path = join(dir, name);
   writeFileSync(path, content);
