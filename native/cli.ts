@@ -5,6 +5,7 @@
 import { EXPORT_FLAGS, EXPORT_OPTIONS, runExport } from './cli/export';
 import { runInspect } from './cli/inspect';
 import { SCORE_FLAGS, SCORE_OPTIONS, runScore } from './cli/score';
+import { REPORT_OPTIONS, runReport } from './cli/report';
 import { CliUsageError, parseArgs } from './cli/args';
 import { DATASET_OPTIONS } from './cli/common';
 
@@ -20,6 +21,9 @@ Usage:
       [--checkpoints DIR,DIR]                   policy checkpoints: ensembles and trajectories
       [--out-of-sample FIELD=VALUE]             rows the policy never saw (e.g. split=heldout): confident learning
       [--no-analysis]                           skip metrics and suspicions (stream records as they come)
+  preflens report DATA --scores FILE --out report.html|report.json
+                                     summary, margin distribution, factors (label vs model), trajectories,
+                                     suspicious pairs with evidence: one self-contained, offline-safe file
   preflens inspect DATA [--json]     format, schema, counts and problems of a dataset
                                      DATA: .jsonl, .jsonl.gz, .json, .parquet or a folder of shards
   preflens export DATA --out FILE    write a filtered copy (JSONL or Parquet) and FILE.manifest.json
@@ -54,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'score') {
     const args = parseArgs(rest, { boolean: [...SCORE_FLAGS], string: [...DATASET_OPTIONS, ...SCORE_OPTIONS] });
     return runScore(args, VERSION);
+  }
+  if (command === 'report') {
+    const args = parseArgs(rest, { boolean: [], string: [...DATASET_OPTIONS, ...REPORT_OPTIONS] });
+    return runReport(args);
   }
   if (command === 'export') {
     const args = parseArgs(rest, { boolean: [...EXPORT_FLAGS], string: [...DATASET_OPTIONS, ...EXPORT_OPTIONS] });

@@ -2,7 +2,9 @@
  * `npm run demo`: PrefLens on its embedded default, with no downloads.
  *
  * 1. builds the embedded models if missing (`npm run models`: tokenizer, reference, DPO policy);
- * 2. scores the sample with `preflens score` into test-artifacts/demo/scores.jsonl;
+ * 2. scores the sample with `preflens score` into test-artifacts/demo/scores.jsonl (with the
+ *    checkpoints and the held-out split for the analysis) and always writes the self-contained
+ *    report test-artifacts/demo/report.html;
  * 3. opens PrefLens in a browser-served VS Code (code-server) on a scratch workspace holding the
  *    sample and the models, with the two model settings set, runs "PrefLens: Score Dataset" in a
  *    headless Chromium as a health check (screenshot: test-artifacts/demo/panel.png), and prints
@@ -30,7 +32,10 @@ async function main(): Promise<void> {
   }
   mkdirSync('test-artifacts/demo', { recursive: true });
   console.log('demo: scoring the sample with the embedded models…');
-  run(process.execPath, ['dist/cli.js', 'score', 'examples/sample/pairs.jsonl', '--policy', `${MODELS}/policy`, '--ref', `${MODELS}/reference`, '--out', 'test-artifacts/demo/scores.jsonl']);
+  const checkpoints = ['02', '03', '04'].map((e) => `${MODELS}/checkpoints/policy-epoch-${e}`).join(',');
+  run(process.execPath, ['dist/cli.js', 'score', 'examples/sample/pairs.jsonl', '--policy', `${MODELS}/policy`, '--ref', `${MODELS}/reference`, '--out', 'test-artifacts/demo/scores.jsonl', '--checkpoints', checkpoints, '--out-of-sample', 'split=heldout']);
+  run(process.execPath, ['dist/cli.js', 'report', 'examples/sample/pairs.jsonl', '--scores', 'test-artifacts/demo/scores.jsonl', '--out', 'test-artifacts/demo/report.html']);
+  console.log(`demo: report written to ${resolve('test-artifacts/demo/report.html')} (open it in any browser)`);
 
   const workspace = mkdtempSync(join(tmpdir(), 'preflens-demo-'));
   copyFileSync('examples/sample/pairs.jsonl', join(workspace, 'pairs.jsonl'));

@@ -87,7 +87,7 @@ export interface DatasetAnalysis {
   ranking: RankingSummary;
   suspicious: number;
   confidentLearning: { informative: boolean; reason?: string; flipRate?: number; expectedIssues?: number; temperature?: number; pairs: number };
-  trajectories?: { checkpoints: string[]; displacedByCheckpoint: number[] };
+  trajectories?: { checkpoints: string[]; displacedByCheckpoint: number[]; meanMarginByCheckpoint: number[] };
   metrics: PairMetrics[];
   /** positions into `metrics`, most suspicious first */
   reviewOrder: number[];
@@ -186,7 +186,13 @@ export function analyzeDataset(pairs: readonly ScoredPair[], options: AnalyzeOpt
     ranking: rankingSummary(logps),
     suspicious: review.ranking.length,
     confidentLearning: cl,
-    trajectories: trajectories ? { checkpoints: options.checkpoints!.map((c) => c.label), displacedByCheckpoint: trajectories.perCheckpoint.map((s) => s.fractionDisplaced) } : undefined,
+    trajectories: trajectories
+      ? {
+          checkpoints: options.checkpoints!.map((c) => c.label),
+          displacedByCheckpoint: trajectories.perCheckpoint.map((s) => s.fractionDisplaced),
+          meanMarginByCheckpoint: options.checkpoints!.map((c) => mean(Array.from(c.margin).filter(Number.isFinite))),
+        }
+      : undefined,
     metrics,
     reviewOrder: review.ranking,
   };
