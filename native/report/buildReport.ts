@@ -11,9 +11,10 @@ import { turnsText } from '../data/messages';
 import type { ColumnMapping } from '../data/schema';
 import { readJsonl } from '../data/readJsonl';
 import { FACTORS } from '../metrics/factors';
-import { compareProfiles, modelJudge, pairFactors, type FactorPair } from '../metrics/factorInfluence';
+import { compareProfiles, lengthBias, modelJudge, pairFactors, type FactorPair } from '../metrics/factorInfluence';
+import { fitFactorLogistic, type LogisticFit } from '../metrics/logisticFit';
 import { histogram } from '../metrics/histogram';
-import type { ReportData, ReportSuspiciousPair } from './reportData';
+import type { ReportCoefficient, ReportData, ReportProfile, ReportSuspiciousPair } from './reportData';
 
 interface ScoreLine {
   index: number;
@@ -24,6 +25,7 @@ interface ScoreLine {
   rejected_tokens: number | null;
   suspicions?: { reason: string; evidence: string }[];
   review_rank?: number | null;
+  ches?: number | null;
 }
 
 const MAX_SUSPICIOUS = 200;
@@ -64,6 +66,26 @@ export async function buildReportData(data: string, scoresPath: string, options:
       labelShare: f.preferLarger,
       modelShare: modelBy.get(f.factor)!.preferLarger,
     }));
+  const names = factors.map((f) => f.name);
+  const diffs = factorPairs.map((p) => names.map((n) => (p.chosen[n] ?? Number.NaN) - (p.rejected[n] ?? Number.NaN)));
+  const coefficients = (fit: LogisticFit): ReportCoefficient[] =>
+    fit.coefficients.map((c) => ({ factor: c.factor, coefficient: c.coefficient, low: c.ci95[0], high: c.ci95[1] })).filter((c) => [c.coefficient, c.low, c.high].every(Number.isFinite));
+  const bias = lengthBias(ok.map((r) => ({ chosenTokens: r.chosen_tokens ?? 0, rejectedTokens: r.rejected_tokens ?? 0, margin: r.margin!, ches: finite(r.ches) ?? undefined })));
+  const top = new Set(profile.disagreements.slice(0, 5).map((d) => d.factor));
+  const profileData: ReportProfile | undefined = names.length
+    ? {
+        spearman: finite(profile.spearman),
+        kendall: finite(profile.kendall),
+        sentences: profile.sentences.filter((_, i) => top.has(profile.label[i]?.factor ?? '')),
+        labelFit: coefficients(fitFactorLogistic(names, diffs)),
+        modelFit: coefficients(fitFactorLogistic(names, diffs, ok.map((r) => r.margin! > 0))),
+        lengthBias: [
+          { against: 'margin', pearson: finite(bias.margin.pearson), spearman: finite(bias.margin.spearman) },
+          { against: 'reward correctness', pearson: finite(bias.correctness.pearson), spearman: finite(bias.correctness.spearman) },
+          { against: 'CHES', pearson: finite(bias.ches.pearson), spearman: finite(bias.ches.spearman) },
+        ],
+      }
+    : undefined;
   const suspicious: ReportSuspiciousPair[] = records
     .filter((r) => r.suspicions && r.suspicions.length > 0 && r.review_rank !== null && r.review_rank !== undefined)
     .sort((a, b) => a.review_rank! - b.review_rank!)
@@ -92,6 +114,7 @@ export async function buildReportData(data: string, scoresPath: string, options:
     },
     marginHistogram: { edges: hist.edges, counts: hist.counts },
     factors,
+    profile: profileData,
     trajectories: traj && traj.meanMarginByCheckpoint ? { checkpoints: traj.checkpoints.map((c) => basename(c)), meanMargin: traj.meanMarginByCheckpoint, displaced: traj.displacedByCheckpoint } : undefined,
     suspicious,
   };

@@ -233,6 +233,23 @@ export const REPORT_SCRIPT = String.raw`(function () {
     }), [false, true, true]);
   }
 
+  if (data.profile) {
+    var pr = data.profile;
+    var prSec = section('What drives the labels and the model', 'pl-profile');
+    add(prSec, el('p', 'pl-note', 'Agreement between the label profile and the model profile across factors: Spearman ' + num(pr.spearman) + ', Kendall ' + num(pr.kendall) + '.'));
+    var ul = add(prSec, el('ul', 'pl-sentences'));
+    pr.sentences.forEach(function (t) { add(ul, el('li', '', t)); });
+    [['Labels: Bradley-Terry fit on standardized factor differences (95% CI)', pr.labelFit], ['Model: the same fit on the model\'s preferences', pr.modelFit]].forEach(function (kv) {
+      add(prSec, el('h3', '', kv[0]));
+      table(prSec, ['Factor', 'Coefficient', 'CI low', 'CI high'], kv[1].map(function (c) {
+        return [c.factor, num(c.coefficient), num(c.low), num(c.high)];
+      }), [false, true, true, true]);
+    });
+    add(prSec, el('h3', '', 'Length bias (METRICS 12)'));
+    table(prSec, ['Length difference vs', 'Pearson', 'Spearman'], pr.lengthBias.map(function (b) {
+      return [b.against, num(b.pearson), num(b.spearman)];
+    }), [false, true, true]);
+  }
   var susSec = section('Suspicious pairs (' + data.suspicious.length + ')', 'pl-suspicious');
   if (data.suspicious.length === 0) add(susSec, el('p', 'pl-muted', 'No suspicious pairs.'));
   var list = add(susSec, el('ol', 'pl-pairs'));

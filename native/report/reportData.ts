@@ -76,6 +76,27 @@ export interface ReportSuspiciousPair {
   reasons: ReportReason[];
 }
 
+/** One coefficient of the Bradley–Terry logistic fit on standardized factor differences. */
+export interface ReportCoefficient {
+  factor: string;
+  coefficient: number;
+  low: number;
+  high: number;
+}
+
+/** Label profile vs model profile beyond the per-factor τ (METRICS 5 and 12). */
+export interface ReportProfile {
+  /** Rank correlation of τ_label and τ_model across factors. */
+  spearman: number | null;
+  kendall: number | null;
+  /** Plain statements of the largest disagreements ("the model prefers the longer response in 81% of pairs; the labels in 55%"). */
+  sentences: string[];
+  labelFit: ReportCoefficient[];
+  modelFit: ReportCoefficient[];
+  /** Correlations of the length difference (T_w − T_l) with the margin, reward correctness and CHES. */
+  lengthBias: { against: string; pearson: number | null; spearman: number | null }[];
+}
+
 export interface ReportData {
   title: string;
   generatedAt: string;
@@ -84,6 +105,7 @@ export interface ReportData {
   marginHistogram: ReportHistogram;
   factors: ReportFactor[];
   trajectories?: ReportTrajectories;
+  profile?: ReportProfile;
   suspicious: ReportSuspiciousPair[];
 }
 
@@ -126,6 +148,16 @@ export function reportDataProblems(value: unknown): string[] {
       out.push('trajectories must have checkpoints: string[], meanMargin: number[], displaced: number[]');
     } else if (t.meanMargin.length !== t.checkpoints.length || t.displaced.length !== t.checkpoints.length) {
       out.push('trajectories arrays must have one entry per checkpoint');
+    }
+  }
+  if (value.profile !== undefined) {
+    const p = value.profile;
+    const coefs = (v: unknown): boolean => Array.isArray(v) && v.every((c) => isObj(c) && typeof c.factor === 'string' && isNum(c.coefficient) && isNum(c.low) && isNum(c.high));
+    if (!isObj(p)) out.push('profile is not an object');
+    else {
+      checkFields(p, 'profile', { spearman: isNumOrNull, kendall: isNumOrNull, labelFit: coefs, modelFit: coefs }, out);
+      if (!Array.isArray(p.sentences) || !p.sentences.every((x) => typeof x === 'string')) out.push('profile.sentences must be string[]');
+      if (!Array.isArray(p.lengthBias) || !p.lengthBias.every((b) => isObj(b) && typeof b.against === 'string' && isNumOrNull(b.pearson) && isNumOrNull(b.spearman))) out.push('profile.lengthBias must be { against, pearson, spearman }[]');
     }
   }
   (value.suspicious as unknown[]).forEach((s, i) => {
