@@ -1,21 +1,13 @@
 // METRICS.md 11 (confident learning on pairs, temperature), 13 (CL vector), 14 item 14.
+import { mulberry32 } from '../../../examples/modelgen/prng';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { calibrateTemperature, confidentLearning, probabilitiesFromMargins } from '../../../native/metrics/confidentLearning';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator (mulberry32, shared with the model generators). */
+const rng = mulberry32;
 
 test('METRICS 13 vector: p = [0.9, 0.8, 0.7, 0.2, 0.6]', () => {
   const r = confidentLearning([0.9, 0.8, 0.7, 0.2, 0.6]);
