@@ -63,7 +63,16 @@ export class ScoreSession {
     this.emit({ kind: 'state', state, message, done: this.done, total: this.total });
   }
 
-  snapshot(): ScoreSnapshot {
-    return { state: this.state, message: this.message, done: this.done, total: this.total, records: [...this.records.values()].sort((a, b) => a.index - b.index), analysis: this.analysis };
+  snapshot(modelsConfigured: boolean): ScoreSnapshot {
+    return { state: this.state, message: this.message, done: this.done, total: this.total, modelsConfigured, analysis: this.analysis };
+  }
+
+  /** The scored rows so far, by row index (the panel builds its columns from these). */
+  scoredRecords(): ReadonlyMap<number, PairScore> {
+    return this.records;
+  }
+
+  currentAnalysis(): AnalysisSummary | null {
+    return this.analysis;
   }
 }

@@ -23,6 +23,9 @@ import { ScoreSession } from '../engine/scoreSession';
 import { logChannel } from '../log';
 import { createPanelHandlers } from './panelHandlers';
 import { renderPanelHtml } from './panelHtml';
+import { PanelData } from './panelData';
+import { explainRow, modelsConfigured } from './explainRow';
+import { FlagsStore } from '../../native/data/flagsStore';
 
 const VIEW_TYPE = 'preflens.panel';
 
@@ -52,6 +55,8 @@ export class DatasetPanel implements vscode.Disposable {
   private readonly router: RequestRouter<HostRequests>;
   private readonly disposables: vscode.Disposable[] = [];
   private opened: Promise<Dataset> | undefined;
+  private readonly session: ScoreSession;
+  private readonly data: PanelData;
   private validation: AbortController | undefined;
   private validated = false;
 
@@ -61,6 +66,14 @@ export class DatasetPanel implements vscode.Disposable {
     column: vscode.ViewColumn,
   ) {
     const fileName = path.basename(datasetUri.fsPath);
+    this.session = ScoreSession.for(datasetUri.toString());
+    this.data = new PanelData({
+      dataset: (signal) => this.dataset(signal),
+      records: () => this.session.scoredRecords(),
+      analysis: () => this.session.currentAnalysis(),
+      flags: new FlagsStore(datasetUri.fsPath),
+      explain: (index, signal) => explainRow(context, datasetUri, index, signal),
+    });
     this.panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
       `PrefLens: ${fileName}`,
@@ -78,7 +91,14 @@ export class DatasetPanel implements vscode.Disposable {
     const trace = vscode.workspace.getConfiguration('preflens').get<boolean>('trace.protocol', false);
     const log = logChannel();
     this.router = new RequestRouter<HostRequests>(
-      createPanelHandlers({ summary: (signal) => this.summary(signal), scores: () => ScoreSession.for(this.datasetUri.toString()).snapshot() }),
+      createPanelHandlers({
+        summary: (signal) => this.summary(signal),
+        scores: () => this.session.snapshot(modelsConfigured(context, datasetUri)),
+        data: this.data,
+        flagChanged: (index, flag) => this.emit('flagChanged', { index, flag }),
+        revealRow: (index) => this.revealRow(index),
+        runCommand: (command) => this.runCommand(command),
+      }),
       (message) => {
         if (trace) log.trace(`host -> panel ${JSON.stringify(message).slice(0, 500)}`);
         void this.panel.webview.postMessage(message);
@@ -183,6 +203,34 @@ export class DatasetPanel implements vscode.Disposable {
       if (pending) clearTimeout(pending);
       watcher.dispose();
     });
+  }
+
+  /** Shows the row's line in the dataset editor (opening it beside the panel if needed). */
+  private async revealRow(index: number): Promise<boolean> {
+    const [row] = await this.data.rows([index]);
+    if (!row || row.line === null) return false;
+    const line = row.line - 1;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.datasetUri.toString())
+      ?? (await vscode.window.showTextDocument(this.datasetUri, { viewColumn: vscode.ViewColumn.One, preserveFocus: true }));
+    const range = new vscode.Range(line, 0, line, 0);
+    editor.selection = new vscode.Selection(range.start, range.start);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return true;
+  }
+
+  private async runCommand(command: 'score' | 'configureModels' | 'openReport'): Promise<boolean> {
+    if (command === 'score') void vscode.commands.executeCommand('preflens.scoreDataset', this.datasetUri);
+    else if (command === 'configureModels') {
+      const commands = await vscode.commands.getCommands(true);
+      if (commands.includes('preflens.configureModels')) void vscode.commands.executeCommand('preflens.configureModels', this.datasetUri);
+      else void vscode.commands.executeCommand('workbench.action.openSettings', 'preflens.policyModel');
+    } else return false;
+    return true;
+  }
+
+  /** The editor moved to a row: select it in the panel. */
+  selectRow(index: number): void {
+    this.emit('selectRow', { index });
   }
 
   private emit<K extends keyof WebviewEvents>(event: K, data: WebviewEvents[K]): void {

@@ -49,6 +49,23 @@ async function summarize(engine: ScoringEngine, params: EngineRequests['score'][
       const m = analysis.metrics[k]!;
       return { index: m.index, id: m.id, score: m.review_score, margin: m.margin, suspicions: m.suspicions.map((x) => ({ reason: x.reason, evidence: x.evidence, strength: x.strength })) };
     }),
+    columns: {
+      index: analysis.metrics.map((m) => m.index),
+      reviewScore: analysis.metrics.map((m) => m.review_score),
+      displaced: analysis.metrics.map((m) => (m.displaced ? 1 : 0)),
+      policyRanksCorrectly: analysis.metrics.map((m) => m.policy_ranks_correctly),
+      ensembleMean: analysis.metrics.map((m) => m.ensemble_mean),
+    },
+    checkpoints: analysis.checkpointSeries
+      ? {
+          labels: analysis.checkpointSeries.map((c) => c.label),
+          // JSON over IPC turns NaN into null anyway; say so explicitly.
+          margin: analysis.checkpointSeries.map((c) => Array.from(c.margin, (x) => (Number.isFinite(x) ? x : null))),
+          rhoChosen: analysis.checkpointSeries.map((c) => Array.from(c.rhoChosen, (x) => (Number.isFinite(x) ? x : null))),
+          meanMargin: analysis.trajectories?.meanMarginByCheckpoint ?? [],
+          displaced: analysis.trajectories?.displacedByCheckpoint ?? [],
+        }
+      : null,
   };
 }
 
@@ -115,6 +132,10 @@ function main(): void {
             analysis,
           };
         },
+      },
+      explain: {
+        guard: engineParamGuards.explain,
+        handle: (params, ctx) => engine.explain(params, ctx.signal),
       },
       clearCache: {
         guard: engineParamGuards.clearCache,

@@ -66,6 +66,6 @@ export function mergeMetrics(records: ScoreRecord[], analysis: DatasetAnalysis):
 }
 
 export function summaryOf(analysis: DatasetAnalysis): Record<string, unknown> {
-  const { metrics: _metrics, reviewOrder: _order, ...summary } = analysis;
+  const { metrics: _metrics, reviewOrder: _order, checkpointSeries: _series, ...summary } = analysis;
   return summary;
 }

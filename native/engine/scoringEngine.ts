@@ -18,6 +18,9 @@ import type { ColumnMapping } from '../data/schema';
 import { BlobCache } from './blobCache';
 import type { DeviceSetting } from './device';
 import { ModelRunner } from './modelRunner';
+import { explainPair } from './explainPair';
+import type { ExplainParams } from '../protocol/engineProtocol';
+import type { PairExplanation } from '../protocol/explainProtocol';
 import { SCORING_HEAD_VERSION } from './onnx/scoringHead';
 import { CONVENTION, scorePairs, type ScoreRecord, type ScoreStats } from './scorePairs';
 import { loadModelTokenizer, type ModelTokenizer } from './tokenize/modelTokenizer';
@@ -156,6 +159,23 @@ export class ScoringEngine {
         format: dataset.source.format,
         durationMs: Date.now() - started,
       };
+    } finally {
+      await dataset.close();
+    }
+  }
+
+  /** One pair token by token (pair detail, counterfactual edits); models stay open between calls. */
+  async explain(params: ExplainParams, signal?: AbortSignal): Promise<PairExplanation> {
+    const job = { ...params, tokenBudget: 4096 } as ScoreJobParams;
+    const [policyTok, refTok] = await Promise.all([this.tokenizer(params.policy), this.tokenizer(params.reference)]);
+    if (policyTok.hash !== refTok.hash) throw new Error(`the policy (${params.policy}) and reference (${params.reference}) tokenizers differ`);
+    const [policy, reference] = [await this.runner(params.policy, job), await this.runner(params.reference, job)];
+    const dataset = await Dataset.open(params.dataset, { cacheDir: params.cacheDir, mapping: params.mapping, signal });
+    try {
+      if (params.index >= dataset.rowCount) throw new Error(`${params.dataset} has ${dataset.rowCount} rows; there is no row ${params.index}`);
+      const [row] = await dataset.readPairs(params.index, params.index + 1, signal);
+      if (!row?.ok) throw new Error(row ? row.issue.message : `row ${params.index} could not be read`);
+      return await explainPair(row.pair, { tokenizer: policyTok, policy, reference }, { beta: params.beta, maxLength: params.maxLength, edits: params.edits, sides: params.sides, signal });
     } finally {
       await dataset.close();
     }

@@ -89,6 +89,8 @@ export interface DatasetAnalysis {
   confidentLearning: { informative: boolean; reason?: string; flipRate?: number; expectedIssues?: number; temperature?: number; pairs: number };
   trajectories?: { checkpoints: string[]; displacedByCheckpoint: number[]; meanMarginByCheckpoint: number[] };
   metrics: PairMetrics[];
+  /** The checkpoints' per-pair margins as given (aligned with `metrics`), for trajectory views. */
+  checkpointSeries?: CheckpointMargins[];
   /** positions into `metrics`, most suspicious first */
   reviewOrder: number[];
 }
@@ -194,6 +196,7 @@ export function analyzeDataset(pairs: readonly ScoredPair[], options: AnalyzeOpt
         }
       : undefined,
     metrics,
+    checkpointSeries: options.checkpoints && options.checkpoints.length > 0 ? options.checkpoints : undefined,
     reviewOrder: review.ranking,
   };
 }

@@ -13,7 +13,10 @@
  *   format differs, near-identical responses, only the length differs (textCompare.ts), the same
  *   comparison labelled both ways elsewhere in the dataset.
  * - Review score = label-noise strength (how far the margin is below zero in robust-scale units,
- *   capped at 4) + 1 for each other label-noise reason + fixed weights for structural reasons.
+ *   capped at 4) + up to 1 for each other label-noise reason (the ensemble graded by how far its
+ *   mean margin is below zero) + fixed, smaller weights for structural reasons, so that pairs
+ *   whose label is probably wrong come before pairs that are merely uninformative. Of two
+ *   contradictory duplicates, the copy the policy disagrees with carries the weight.
  *   A near-identical or format-only pair's margin says little about its label, so its
  *   margin evidence is damped. Thresholds are settings with the documented defaults below.
  */
@@ -110,10 +113,12 @@ export function reviewPairs(pairs: readonly PairEvidence[], thresholds: Suspicio
     const add = (reason: SuspicionReason, strength: number, evidence: string): void => void list.push({ reason, strength, evidence });
     if (text.identical) add('identical-responses', 3, 'chosen and rejected are identical: the pair has no preference and gives DPO no gradient');
     else if (sameIds(p.chosenTokenIds, p.rejectedTokenIds)) add('token-identical', 3, 'chosen and rejected are the same tokens after truncation to max_length: zero gradient');
-    else if (text.formatOnly) add('format-only', 2.5, 'the two responses have the same words and differ only in punctuation, case or formatting');
-    else if (text.similarity >= thresholds.nearIdentical) add('near-identical', 1.5, `the responses are ${f(100 * text.similarity, 0)}% the same words: the label rests on a trivial difference`);
+    else if (text.formatOnly) add('format-only', 1.5, 'the two responses have the same words and differ only in punctuation, case or formatting');
+    else if (text.similarity >= thresholds.nearIdentical) add('near-identical', 1, `the responses are ${f(100 * text.similarity, 0)}% the same words: the label rests on a trivial difference`);
     if (text.lengthOnly) add('length-only', 1, `the ${text.longer} response (${text.longer === 'chosen' ? text.chosenWords : text.rejectedWords} words) says what the other (${text.longer === 'chosen' ? text.rejectedWords : text.chosenWords} words) says, padded: the label may be driven by length alone`);
-    if (p.contradictory) add('contradictory-duplicate', 3, 'the same prompt and responses appear elsewhere with chosen and rejected swapped');
+    // One of the two copies is wrong; the copy whose label the model disagrees with is the one to
+    // read first, so it carries the weight and its twin a reminder.
+    if (p.contradictory) add('contradictory-duplicate', p.margin < 0 ? 2 : 0.5, 'the same prompt and responses appear elsewhere with chosen and rejected swapped');
     const trivial = text.identical || text.formatOnly || text.similarity >= thresholds.nearIdentical;
     const z = -p.margin / marginScale;
     if (Number.isFinite(p.margin) && z > thresholds.marginScales) {
@@ -125,7 +130,8 @@ export function reviewPairs(pairs: readonly PairEvidence[], thresholds: Suspicio
     const c = p.refRejected - p.refChosen;
     const policyAgainst = list.some((x) => x.reason === 'policy-prefers-rejected');
     if (policyAgainst && Number.isFinite(c) && c > thresholds.referenceC) add('reference-prefers-rejected', 0.5, `the reference model also finds the rejected response more likely (difficulty c = ${f(c, 2)} nats)`);
-    if (p.ensembleMean !== undefined && p.ensembleMean < 0) add('ensemble-prefers-rejected', 1, `across the policy checkpoints the mean margin is ${f(p.ensembleMean)}${p.ensembleStd !== undefined ? ` (std ${f(p.ensembleStd)})` : ''}: they agree on the rejected response`);
+    // Graded like the margin: checkpoints that barely lean towards the rejected response are weak evidence.
+    if (p.ensembleMean !== undefined && p.ensembleMean < 0) add('ensemble-prefers-rejected', Math.min(1, -p.ensembleMean / marginScale), `across the policy checkpoints the mean margin is ${f(p.ensembleMean)}${p.ensembleStd !== undefined ? ` (std ${f(p.ensembleStd)})` : ''}: they agree on the rejected response`);
     if (p.confidentLearningFlag) add('confident-learning', 1, `confident learning flags the label: out-of-sample P(chosen preferred) = ${f(p.selfConfidence ?? Number.NaN)}`);
     const scores = scorePairs(p.attributes);
     if (scores && scores[0] < scores[1]) add('scores-contradict-label', 1.5, `the dataset's own scores rate the rejected response higher (${scores[0]} < ${scores[1]})`);

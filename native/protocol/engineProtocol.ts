@@ -8,6 +8,7 @@
  */
 import { isArrayOf, isBoolean, isEmptyParams, isFiniteNumber, isIndex, isOneOf, isRecord, isShape, isString, optional, type Guard } from './guards';
 import type { MethodSpec } from './router';
+import { isPairExplanation, type PairExplanation } from './explainProtocol';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -53,6 +54,26 @@ export interface ReviewEntry {
   suspicions: { reason: string; evidence: string; strength: number }[];
 }
 
+/** Per-pair analysis numbers, aligned arrays over the scored pairs (null where not defined). */
+export interface AnalysisColumns {
+  index: number[];
+  reviewScore: number[];
+  /** 1 when the chosen log-ratio is negative (likelihood displacement, METRICS 4.2). */
+  displaced: number[];
+  /** Policy ranks chosen above rejected (METRICS 3.1). */
+  policyRanksCorrectly: number[];
+  ensembleMean: (number | null)[];
+}
+
+/** Margins and chosen log-ratios of each policy checkpoint, per pair (aligned with `columns.index`). */
+export interface CheckpointSeries {
+  labels: string[];
+  margin: (number | null)[][];
+  rhoChosen: (number | null)[][];
+  meanMargin: number[];
+  displaced: number[];
+}
+
 export interface AnalysisSummary {
   rewardAccuracy: number;
   meanMargin: number;
@@ -63,6 +84,24 @@ export interface AnalysisSummary {
   suspicious: number;
   confidentLearning: string;
   review: ReviewEntry[];
+  columns: AnalysisColumns;
+  checkpoints: CheckpointSeries | null;
+}
+
+/** Explain one pair token by token, optionally with edited completions (counterfactuals). */
+export interface ExplainParams {
+  dataset: string;
+  mapping?: { prompt?: string; chosen: string; rejected: string };
+  policy: string;
+  reference: string;
+  beta: number;
+  maxLength: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  threads?: number;
+  cacheDir: string;
+  index: number;
+  edits?: { chosen?: string; rejected?: string };
+  sides?: ('chosen' | 'rejected')[];
 }
 
 /** Per-pair numbers streamed to the host while a dataset is scored (no per-token arrays). */
@@ -107,6 +146,7 @@ export type EngineRequests = {
   hello: MethodSpec<Record<string, never>, EngineHello>;
   score: MethodSpec<ScoreParams, ScoreResult>;
   clearCache: MethodSpec<{ cacheDir: string }, { cleared: boolean }>;
+  explain: MethodSpec<ExplainParams, PairExplanation>;
 };
 
 export type EngineEvents = {
@@ -142,6 +182,9 @@ const isReviewEntry = isShape<ReviewEntry>({
   suspicions: isArrayOf(isShape<{ reason: string; evidence: string; strength: number }>({ reason: isString, evidence: isString, strength: isFiniteNumber })),
 });
 
+const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
+const isNullableNumbers = (v: unknown): v is (number | null)[] => Array.isArray(v) && v.every((x) => x === null || typeof x === 'number');
+
 export const isAnalysisSummary: Guard<AnalysisSummary> = isShape<AnalysisSummary>({
   rewardAccuracy: (v: unknown): v is number => typeof v === 'number',
   meanMargin: (v: unknown): v is number => typeof v === 'number',
@@ -152,6 +195,31 @@ export const isAnalysisSummary: Guard<AnalysisSummary> = isShape<AnalysisSummary
   suspicious: isIndex,
   confidentLearning: isString,
   review: isArrayOf(isReviewEntry),
+  columns: isShape<AnalysisColumns>({
+    index: isNumbers,
+    reviewScore: isNumbers,
+    displaced: isNumbers,
+    policyRanksCorrectly: isNumbers,
+    ensembleMean: isNullableNumbers,
+  }),
+  checkpoints: (v: unknown): v is CheckpointSeries | null =>
+    v === null ||
+    isShape<CheckpointSeries>({ labels: isArrayOf(isString), margin: isArrayOf(isNullableNumbers), rhoChosen: isArrayOf(isNullableNumbers), meanMargin: isNumbers, displaced: isNumbers })(v),
+});
+
+export const isExplainParams: Guard<ExplainParams> = isShape<ExplainParams>({
+  dataset: isString,
+  mapping: optional(isShape<{ prompt?: string; chosen: string; rejected: string }>({ prompt: optional(isString), chosen: isString, rejected: isString })),
+  policy: isString,
+  reference: isString,
+  beta: isPositive,
+  maxLength: isPositive,
+  device: isOneOf('auto', 'cpu', 'cuda'),
+  threads: optional(isPositive),
+  cacheDir: isString,
+  index: isIndex,
+  edits: optional(isShape<{ chosen?: string; rejected?: string }>({ chosen: optional(isString), rejected: optional(isString) })),
+  sides: optional(isArrayOf(isOneOf('chosen', 'rejected'))),
 });
 
 const isNullableNumber = (v: unknown): v is number | null => v === null || typeof v === 'number';
@@ -179,6 +247,7 @@ export const engineParamGuards: { [K in keyof EngineRequests]: Guard<EngineReque
   hello: isEmptyParams,
   score: isScoreParams,
   clearCache: isShape<{ cacheDir: string }>({ cacheDir: isString }),
+  explain: isExplainParams,
 };
 
 const isBackendInfo = isShape<BackendInfo>({ name: isString, bundled: isBoolean });
@@ -204,6 +273,7 @@ export const engineResultGuards: { [K in keyof EngineRequests]: Guard<EngineRequ
     analysis: (v: unknown): v is AnalysisSummary | null => v === null || isAnalysisSummary(v),
   }),
   clearCache: (v: unknown): v is { cleared: boolean } => isRecord(v) && isBoolean(v.cleared),
+  explain: isPairExplanation,
 };
 
 export const engineEventGuards: { [K in keyof EngineEvents]: Guard<EngineEvents[K]> } = {

@@ -10,13 +10,72 @@
  *   current dataset summary so the panel can render without a second round trip.
  * - Pure TypeScript with no Node or DOM imports: it is bundled into both sides.
  */
-import { isArrayOf, isEmptyParams, isIndex, isOneOf, isRecord, isShape, isString, nullable, type Guard } from './guards';
+import { isArrayOf, isBoolean, isEmptyParams, isIndex, isOneOf, isRecord, isShape, isString, nullable, optional, type Guard } from './guards';
 import type { MethodSpec } from './router';
 import { isAnalysisSummary, isPairScore, type AnalysisSummary, type PairScore } from './engineProtocol';
+import { isPairExplanation, type PairExplanation } from './explainProtocol';
 
 export type { AnalysisSummary, PairScore } from './engineProtocol';
+export type { PairExplanation } from './explainProtocol';
 
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+export const WEBVIEW_PROTOCOL_VERSION = 2;
+
+/**
+ * Per-row numbers the charts and the table need, one typed array per column (NaN where a row
+ * is not scored), indexed by row. Float32 halves the bytes of Float64 and is exact enough for
+ * display; the host keeps full precision for exports.
+ */
+export const SCORE_COLUMNS = ['margin', 'chosen_reward', 'rejected_reward', 'chosen_logratio', 'rejected_logratio', 'chosen_tokens', 'rejected_tokens', 'ches_ln', 'review_score', 'displaced', 'ensemble_mean', 'flag'] as const;
+export type ScoreColumnName = (typeof SCORE_COLUMNS)[number];
+/** Codes of the `flag` column: 0 none, then FLAG_CODES order. */
+export const FLAG_CODES = ['ok', 'noisy', 'swap', 'drop'] as const;
+export type PanelFlag = (typeof FLAG_CODES)[number];
+
+export interface ScoreColumns {
+  rows: number;
+  columns: Record<ScoreColumnName, Float32Array>;
+}
+
+export interface RowPreview {
+  index: number;
+  /** 1-based line in the file, null for formats without lines. */
+  line: number | null;
+  id: string | null;
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  /** Why the row is not a valid pair, or null. */
+  problem: string | null;
+}
+
+export interface FactorRow {
+  name: string;
+  description: string;
+  labelTau: number;
+  modelTau: number;
+  labelShare: number | null;
+  modelShare: number | null;
+}
+
+export interface FactorsView {
+  state: 'ready' | 'not-scored';
+  message: string | null;
+  factors: FactorRow[];
+  sentences: string[];
+  spearman: number | null;
+  lengthBias: { against: string; pearson: number | null; spearman: number | null }[];
+}
+
+export interface PairDetail {
+  index: number;
+  texts: RowPreview;
+  /** The token-level explanation, or null with `explainProblem` saying why (no models, untrusted...). */
+  explanation: PairExplanation | null;
+  explainProblem: string | null;
+  suspicions: { reason: string; evidence: string; strength: number }[];
+  flag: PanelFlag | null;
+  note: string | null;
+}
 
 export interface DatasetSummary {
   /** Base name of the dataset file, for display. */
@@ -73,7 +132,8 @@ export interface ScoreSnapshot {
   message: string | null;
   done: number;
   total: number;
-  records: PairScore[];
+  /** Whether policy and reference models are configured (and the workspace is trusted). */
+  modelsConfigured: boolean;
   /** Metrics and suspicions over the whole run, once it finished. */
   analysis: AnalysisSummary | null;
 }
@@ -82,6 +142,21 @@ export type HostRequests = {
   ready: MethodSpec<{ protocolVersion: number }, ReadyResult>;
   getDatasetSummary: MethodSpec<Record<string, never>, DatasetSummary>;
   getScores: MethodSpec<Record<string, never>, ScoreSnapshot>;
+  /** Every row's numbers as typed-array columns. */
+  getColumns: MethodSpec<Record<string, never>, ScoreColumns>;
+  /** Text previews of up to 200 rows (the table pages through these). */
+  getRows: MethodSpec<{ indices: number[] }, { rows: RowPreview[] }>;
+  /** Rows whose prompt or responses contain `text` (case-insensitive), at most `limit`. */
+  search: MethodSpec<{ text: string; limit: number }, { indices: number[]; truncated: boolean }>;
+  getPairDetail: MethodSpec<{ index: number }, PairDetail>;
+  setFlag: MethodSpec<{ index: number; flag: PanelFlag | null; note?: string }, { flag: PanelFlag | null }>;
+  getFactors: MethodSpec<Record<string, never>, FactorsView>;
+  /** Rows where the factor differs between chosen and rejected (where it can decide). */
+  getFactorRows: MethodSpec<{ factor: string }, { indices: number[] }>;
+  /** Reveal the row's line in the dataset editor. */
+  revealRow: MethodSpec<{ index: number }, { revealed: boolean }>;
+  /** Run a PrefLens command on the user's behalf (buttons in empty states). */
+  runCommand: MethodSpec<{ command: 'score' | 'configureModels' | 'openReport' }, { started: boolean }>;
 };
 
 export type WebviewEvents = {
@@ -99,6 +174,10 @@ export type WebviewEvents = {
   scoreState: { state: ScoreRunState; message: string | null; done: number; total: number };
   /** The finished run's analysis: summary metrics and the review list. */
   scoreAnalysis: AnalysisSummary;
+  /** A row's flag changed (from the panel, the editor or another window). */
+  flagChanged: { index: number; flag: PanelFlag | null };
+  /** The editor asks the panel to show this row (cursor moved to its line). */
+  selectRow: { index: number };
 };
 
 export const isDatasetSummary: Guard<DatasetSummary> = isShape<DatasetSummary>({
@@ -145,20 +224,59 @@ export const isScoreSnapshot: Guard<ScoreSnapshot> = isShape<ScoreSnapshot>({
   message: nullable(isString),
   done: isIndex,
   total: isIndex,
-  records: isArrayOf(isPairScore),
+  modelsConfigured: isBoolean,
   analysis: nullable(isAnalysisSummary),
 });
+
+const isFloat32 = (v: unknown): v is Float32Array => v instanceof Float32Array;
+export const isScoreColumns: Guard<ScoreColumns> = (v: unknown): v is ScoreColumns =>
+  isRecord(v) && isIndex(v.rows) && isRecord(v.columns) && SCORE_COLUMNS.every((name) => {
+    const column = (v.columns as Record<string, unknown>)[name];
+    return isFloat32(column) && column.length === v.rows;
+  });
+
+const isRowPreview = isShape<RowPreview>({ index: isIndex, line: nullable(isIndex), id: nullable(isString), prompt: isString, chosen: isString, rejected: isString, problem: nullable(isString) });
+const isFlag = isOneOf<PanelFlag>(...FLAG_CODES);
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isFactorRow = isShape<FactorRow>({ name: isString, description: isString, labelTau: isNum, modelTau: isNum, labelShare: nullable(isNum), modelShare: nullable(isNum) });
+const isIndices = isArrayOf(isIndex);
+const isSuspicionList = isArrayOf(isShape<{ reason: string; evidence: string; strength: number }>({ reason: isString, evidence: isString, strength: isNum }));
 
 export const hostParamGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['params']> } = {
   ready: isShape<{ protocolVersion: number }>({ protocolVersion: isIndex }),
   getDatasetSummary: isEmptyParams,
   getScores: isEmptyParams,
+  getColumns: isEmptyParams,
+  getRows: isShape<{ indices: number[] }>({ indices: (v): v is number[] => isIndices(v) && v.length <= 200 }),
+  search: isShape<{ text: string; limit: number }>({ text: (v): v is string => isString(v) && v.length > 0 && v.length <= 500, limit: isIndex }),
+  getPairDetail: isShape<{ index: number }>({ index: isIndex }),
+  setFlag: isShape<{ index: number; flag: PanelFlag | null; note?: string }>({ index: isIndex, flag: nullable(isFlag), note: optional((v): v is string => isString(v) && v.length <= 4000) }),
+  getFactors: isEmptyParams,
+  getFactorRows: isShape<{ factor: string }>({ factor: isString }),
+  revealRow: isShape<{ index: number }>({ index: isIndex }),
+  runCommand: isShape<{ command: 'score' | 'configureModels' | 'openReport' }>({ command: isOneOf('score', 'configureModels', 'openReport') }),
 };
 
 export const hostResultGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['result']> } = {
   ready: isShape<ReadyResult>({ protocolVersion: isIndex, summary: nullable(isDatasetSummary) }),
   getDatasetSummary: isDatasetSummary,
   getScores: isScoreSnapshot,
+  getColumns: isScoreColumns,
+  getRows: isShape<{ rows: RowPreview[] }>({ rows: isArrayOf(isRowPreview) }),
+  search: isShape<{ indices: number[]; truncated: boolean }>({ indices: isIndices, truncated: isBoolean }),
+  getPairDetail: isShape<PairDetail>({ index: isIndex, texts: isRowPreview, explanation: nullable(isPairExplanation), explainProblem: nullable(isString), suspicions: isSuspicionList, flag: nullable(isFlag), note: nullable(isString) }),
+  setFlag: isShape<{ flag: PanelFlag | null }>({ flag: nullable(isFlag) }),
+  getFactors: isShape<FactorsView>({
+    state: isOneOf('ready', 'not-scored'),
+    message: nullable(isString),
+    factors: isArrayOf(isFactorRow),
+    sentences: isArrayOf(isString),
+    spearman: nullable(isNum),
+    lengthBias: isArrayOf(isShape<{ against: string; pearson: number | null; spearman: number | null }>({ against: isString, pearson: nullable(isNum), spearman: nullable(isNum) })),
+  }),
+  getFactorRows: isShape<{ indices: number[] }>({ indices: isIndices }),
+  revealRow: isShape<{ revealed: boolean }>({ revealed: isBoolean }),
+  runCommand: isShape<{ started: boolean }>({ started: isBoolean }),
 };
 
 export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEvents[K]> } = {
@@ -169,4 +287,6 @@ export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEven
   scoreProgress: isShape<{ done: number; total: number; records: PairScore[] }>({ done: isIndex, total: isIndex, records: isArrayOf(isPairScore) }),
   scoreAnalysis: isAnalysisSummary,
   scoreState: isShape<{ state: ScoreRunState; message: string | null; done: number; total: number }>({ state: isRunState, message: nullable(isString), done: isIndex, total: isIndex }),
+  flagChanged: isShape<{ index: number; flag: PanelFlag | null }>({ index: isIndex, flag: nullable(isFlag) }),
+  selectRow: isShape<{ index: number }>({ index: isIndex }),
 };

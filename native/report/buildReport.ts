@@ -10,11 +10,9 @@ import { Dataset } from '../data/dataset';
 import { turnsText } from '../data/messages';
 import type { ColumnMapping } from '../data/schema';
 import { readJsonl } from '../data/readJsonl';
-import { FACTORS } from '../metrics/factors';
-import { compareProfiles, lengthBias, modelJudge, pairFactors, type FactorPair } from '../metrics/factorInfluence';
-import { fitFactorLogistic, type LogisticFit } from '../metrics/logisticFit';
 import { histogram } from '../metrics/histogram';
-import type { ReportCoefficient, ReportData, ReportProfile, ReportSuspiciousPair } from './reportData';
+import { computeFactorProfile } from './factorProfile';
+import type { ReportData, ReportSuspiciousPair } from './reportData';
 
 interface ScoreLine {
   index: number;
@@ -47,45 +45,12 @@ export async function buildReportData(data: string, scoresPath: string, options:
   const pairs = await dataset.readPairs(0, dataset.rowCount);
   await dataset.close();
   const ok = records.filter((r) => r.status === 'ok' && finite(r.margin) !== null && pairs[r.index]?.ok);
-  const factorPairs: FactorPair[] = ok.map((r) => {
+  const { factors, profile: profileData } = computeFactorProfile(ok.map((r) => {
     const pair = pairs[r.index]!;
     if (!pair.ok) throw new Error('unreachable');
     const p = pair.pair;
-    return pairFactors(turnsText(p.chosen), turnsText(p.rejected), turnsText(p.prompt), { chosen: r.chosen_tokens ?? 0, rejected: r.rejected_tokens ?? 0 }, p.attributes);
-  });
-  const profile = compareProfiles(factorPairs, modelJudge(ok.map((r) => r.margin!)));
-  const modelBy = new Map(profile.model.map((f) => [f.factor, f]));
-  const describe = new Map(FACTORS.map((f) => [f.name, f.description]));
-  const factors = profile.label
-    .filter((f) => Number.isFinite(f.tau) && Number.isFinite(modelBy.get(f.factor)?.tau ?? Number.NaN))
-    .map((f) => ({
-      name: f.factor,
-      description: describe.get(f.factor) ?? (f.factor.startsWith('attr:') ? `dataset column ${f.factor.slice(5)}` : f.factor),
-      labelTau: f.tau,
-      modelTau: modelBy.get(f.factor)!.tau,
-      labelShare: f.preferLarger,
-      modelShare: modelBy.get(f.factor)!.preferLarger,
-    }));
-  const names = factors.map((f) => f.name);
-  const diffs = factorPairs.map((p) => names.map((n) => (p.chosen[n] ?? Number.NaN) - (p.rejected[n] ?? Number.NaN)));
-  const coefficients = (fit: LogisticFit): ReportCoefficient[] =>
-    fit.coefficients.map((c) => ({ factor: c.factor, coefficient: c.coefficient, low: c.ci95[0], high: c.ci95[1] })).filter((c) => [c.coefficient, c.low, c.high].every(Number.isFinite));
-  const bias = lengthBias(ok.map((r) => ({ chosenTokens: r.chosen_tokens ?? 0, rejectedTokens: r.rejected_tokens ?? 0, margin: r.margin!, ches: finite(r.ches) ?? undefined })));
-  const top = new Set(profile.disagreements.slice(0, 5).map((d) => d.factor));
-  const profileData: ReportProfile | undefined = names.length
-    ? {
-        spearman: finite(profile.spearman),
-        kendall: finite(profile.kendall),
-        sentences: profile.sentences.filter((_, i) => top.has(profile.label[i]?.factor ?? '')),
-        labelFit: coefficients(fitFactorLogistic(names, diffs)),
-        modelFit: coefficients(fitFactorLogistic(names, diffs, ok.map((r) => r.margin! > 0))),
-        lengthBias: [
-          { against: 'margin', pearson: finite(bias.margin.pearson), spearman: finite(bias.margin.spearman) },
-          { against: 'reward correctness', pearson: finite(bias.correctness.pearson), spearman: finite(bias.correctness.spearman) },
-          { against: 'CHES', pearson: finite(bias.ches.pearson), spearman: finite(bias.ches.spearman) },
-        ],
-      }
-    : undefined;
+    return { prompt: turnsText(p.prompt), chosen: turnsText(p.chosen), rejected: turnsText(p.rejected), chosenTokens: r.chosen_tokens ?? 0, rejectedTokens: r.rejected_tokens ?? 0, attributes: p.attributes, margin: r.margin!, ches: finite(r.ches) ?? undefined };
+  }));
   const suspicious: ReportSuspiciousPair[] = records
     .filter((r) => r.suspicions && r.suspicions.length > 0 && r.review_rank !== null && r.review_rank !== undefined)
     .sort((a, b) => a.review_rank! - b.review_rank!)

@@ -24,7 +24,7 @@ const REASON_LABELS: Record<string, string> = {
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 
-export function renderReview(analysis: AnalysisSummary, shown = 25): HTMLElement {
+export function renderReview(analysis: AnalysisSummary, open: (index: number) => void, shown = 25): HTMLElement {
   const section = el('section', { id: 'review', attrs: { 'aria-label': 'Suspicious pairs' } });
   section.append(
     el('ul', { className: 'pl-stats' },
@@ -37,12 +37,15 @@ export function renderReview(analysis: AnalysisSummary, shown = 25): HTMLElement
   for (const entry of analysis.review.slice(0, shown)) {
     const reasons = el('span', { className: 'pl-reason', text: entry.suspicions.map((s) => REASON_LABELS[s.reason] ?? s.reason).join(' · ') });
     const item = el('li', { className: 'pl-issue', attrs: { 'data-index': String(entry.index), 'data-reasons': entry.suspicions.map((s) => s.reason).join(' ') } },
-      el('code', { className: 'pl-location', text: `row ${entry.index}` }),
+      el('code', { className: 'pl-location', text: `pair ${entry.index + 1}` }),
       reasons,
     );
     const details = el('ul', { className: 'pl-evidence' });
     for (const s of entry.suspicions) details.append(el('li', { className: 'pl-muted', text: s.evidence }));
     item.append(details);
+    item.tabIndex = 0;
+    item.addEventListener('click', () => open(entry.index));
+    item.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(entry.index); });
     list.append(item);
   }
   section.append(list);

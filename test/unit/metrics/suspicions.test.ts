@@ -55,3 +55,25 @@ test('a near-identical pair is not accused of a wrong label on its margin alone'
   const margin = r.suspicions[30]!.find((s) => s.reason === 'policy-prefers-rejected');
   assert.ok(margin && margin.strength <= 1, 'margin evidence is damped on trivial differences');
 });
+
+test('of two contradictory duplicates the copy the policy disagrees with ranks first', () => {
+  const pairs = [
+    base(0, 0.8, { contradictory: true }),
+    base(1, -0.8, { contradictory: true }),
+    ...Array.from({ length: 20 }, (_, i) => base(2 + i, 1 + 0.05 * i)),
+  ];
+  const r = reviewPairs(pairs);
+  assert.equal(r.ranking[0], 1);
+  assert.ok(r.score[1]! > r.score[0]! + 1, `${r.score[1]} vs ${r.score[0]}`);
+  assert.ok(r.suspicions[0]!.some((s) => s.reason === 'contradictory-duplicate'), 'the twin keeps its reason');
+});
+
+test('a pair whose label the policy strongly rejects outranks a merely near-identical pair', () => {
+  const pairs = [
+    base(0, -0.1, { chosenText: 'Rinse it with cold water and soap.', rejectedText: 'Rinse it with cold water and dish soap.', ensembleMean: -0.1 }),
+    base(1, -3, { ensembleMean: -2.5 }),
+    ...Array.from({ length: 20 }, (_, i) => base(2 + i, 1 + 0.2 * Math.sin(i))),
+  ];
+  const r = reviewPairs(pairs);
+  assert.deepEqual(r.ranking.slice(0, 2), [1, 0]);
+});

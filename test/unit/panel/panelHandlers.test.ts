@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPanelHandlers } from '../../../extension/panel/panelHandlers';
+import { PanelData } from '../../../extension/panel/panelData';
+import { FlagsStore } from '../../../native/data/flagsStore';
 import { RequestRouter, type OutboundMessage } from '../../../native/protocol/router';
 import { WEBVIEW_PROTOCOL_VERSION, hostResultGuards, type HostRequests } from '../../../native/protocol/webviewProtocol';
 
@@ -12,7 +14,14 @@ function host() {
   const sent: OutboundMessage[] = [];
   let calls = 0;
   const router = new RequestRouter<HostRequests>(
-    createPanelHandlers({ summary: async () => (calls++, summary), scores: () => ({ state: 'none', message: null, done: 0, total: 0, records: [], analysis: null }) }),
+    createPanelHandlers({
+      summary: async () => (calls++, summary),
+      scores: () => ({ state: 'none', message: null, done: 0, total: 0, modelsConfigured: false, analysis: null }),
+      data: new PanelData({ dataset: () => Promise.reject(new Error('not used')), records: () => new Map(), analysis: () => null, flags: new FlagsStore('/nonexistent/x.jsonl'), explain: async () => 'no models' }),
+      flagChanged: () => undefined,
+      revealRow: async () => false,
+      runCommand: async () => false,
+    }),
     (m) => sent.push(m),
   );
   return { router, sent, calls: () => calls };

@@ -1,0 +1,125 @@
+// The PrefLens panel (dist/webview.js inside the real panel HTML and CSP) in headless Chromium,
+// fed by a stand-in host that answers the typed protocol: the overview, table, pair detail and
+// factors render, untrusted text stays text, brushing filters the table; and at a million pairs
+// the first render, a brush redraw and a table frame are timed (the numbers go to the benchmark
+// via test-artifacts/webview/panel-timings.json). Screenshots in dark and light themes.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderPanelHtml } from '../../extension/panel/panelHtml';
+import { fakeHostScript } from './fakeHost';
+
+const OUT = resolve('test-artifacts/webview');
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--allow-file-access-from-files'];
+let browser: Browser;
+
+before(async () => {
+  mkdirSync(OUT, { recursive: true });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+});
+after(() => browser?.close());
+
+async function openPanel(rows: number, theme: 'dark' | 'light'): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const html = renderPanelHtml({ cspSource: 'file:', scriptUri: pathToFileURL(resolve('dist/webview.js')).href, styleUri: pathToFileURL(resolve('media/preflens.css')).href, title: 'PrefLens test' });
+  const file = resolve(OUT, `panel-${rows}.html`);
+  writeFileSync(file, html);
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1500 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  await page.addInitScript(fakeHostScript({ rows, theme }));
+  await page.goto(pathToFileURL(file).href);
+  return { page, errors, requests };
+}
+
+test('the panel renders every view, keeps dataset text as text, and brushing filters the table', async () => {
+  for (const theme of ['dark', 'light'] as const) {
+    const { page, errors, requests } = await openPanel(2000, theme);
+    await page.waitForSelector('#overview canvas', { timeout: 20_000 });
+    await page.waitForSelector('#reward-accuracy');
+    assert.equal(await page.locator('#filter-bar').getAttribute('data-visible'), '2000');
+    // open the worst pair from the review list
+    await page.locator('#review-list li').first().click();
+    await page.waitForSelector('#pair-detail .pl-token');
+    const tokens = await page.locator('#pair-detail .pl-token').count();
+    assert.ok(tokens > 10, `${tokens} token spans`);
+    assert.match((await page.locator('#pair-detail .pl-side-chosen').textContent()) ?? '', /<img src=x onerror/);
+    await page.locator('#pair-detail .pl-token').nth(3).hover();
+    assert.match((await page.locator('.pl-tooltip').textContent()) ?? '', /policy log p/);
+    await page.screenshot({ path: `${OUT}/panel-overview-${theme}.png`, fullPage: true });
+    // brush the margin histogram: drag across its left part
+    const histogram = page.locator('#overview .pl-figure').first().locator('svg');
+    await histogram.scrollIntoViewIfNeeded();
+    const box = (await histogram.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.15, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction("document.querySelector('#filter-bar')?.getAttribute('data-visible') !== '2000'");
+    const visible = Number(await page.locator('#filter-bar').getAttribute('data-visible'));
+    assert.ok(visible > 0 && visible < 2000, `brush kept ${visible} of 2000`);
+    // the table shows the filtered rows, sorted by margin on click
+    await page.locator('vscode-tab-header', { hasText: 'Pairs' }).click();
+    await page.waitForSelector('#pair-table .pl-tr');
+    await page.locator('#pair-table .pl-th[data-key="margin"]').click();
+    await page.waitForFunction("!document.querySelector('#pair-table .pl-col-text')?.textContent?.includes('…')");
+    const margins = await page.locator('#pair-table .pl-col-margin').allTextContents();
+    const values = margins.map(Number).filter(Number.isFinite);
+    assert.ok(values.length > 5 && values.every((v, i) => i === 0 || v >= values[i - 1]!), `sorted: ${values.slice(0, 8).join(', ')}`);
+    assert.match((await page.locator('#pair-table .pl-col-text').first().textContent()) ?? '', /<script>|<img/);
+    await page.screenshot({ path: `${OUT}/panel-table-${theme}.png`, fullPage: true });
+    await page.locator('vscode-tab-header', { hasText: 'Factors' }).click();
+    await page.waitForSelector('#factors svg');
+    await page.locator('#factors .pl-factor').first().click();
+    await page.waitForFunction("/factor/.test(document.querySelector('#filter-bar')?.textContent ?? '')");
+    await page.screenshot({ path: `${OUT}/panel-factors-${theme}.png`, fullPage: true });
+    await page.locator('vscode-tab-header', { hasText: 'Checkpoints' }).click();
+    await page.waitForSelector('#checkpoints svg');
+    assert.equal(await page.evaluate('window.__pwned'), undefined, 'no payload ran');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, [], 'no network requests');
+    await page.close();
+  }
+});
+
+test('a million pairs: first render, brush redraw and table frames are timed', async () => {
+  const rows = 1_000_000;
+  const started = Date.now();
+  const { page, errors } = await openPanel(rows, 'dark');
+  await page.waitForSelector('#overview canvas', { timeout: 60_000 });
+  await page.waitForFunction("document.querySelector('#filter-bar')?.getAttribute('data-visible') !== null");
+  const firstRenderMs = Date.now() - started;
+  const timings = (await page.evaluate(`(() => {
+    const bench = window.preflensBench;
+    const brush = [];
+    for (let i = 0; i < 7; i++) brush.push(bench.brushFrame(-1 + i * 0.1, 1 + i * 0.05));
+    bench.store.setRange('margin', null);
+    const overview = [];
+    for (let i = 0; i < 3; i++) overview.push(bench.overviewFrame());
+    return { brush, overview };
+  })()`)) as { brush: number[]; overview: number[] };
+  await page.locator('vscode-tab-header', { hasText: 'Pairs' }).click();
+  await page.waitForSelector('#pair-table .pl-tr');
+  const table = (await page.evaluate(`(() => {
+    const viewport = document.querySelector('.pl-table-viewport');
+    const frames = [];
+    for (let i = 0; i < 20; i++) {
+      viewport.scrollTop = i * 50000 * 26;
+      frames.push(window.preflensBench.tableFrame());
+    }
+    return frames;
+  })()`)) as number[];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const result = { rows, pageLoadWithSyntheticDataMs: firstRenderMs, overviewRenderMedianMs: median(timings.overview), brushFrameMedianMs: median(timings.brush), tableFrameMedianMs: median(table), tableFrameMaxMs: Math.max(...table) };
+  writeFileSync(`${OUT}/panel-timings.json`, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+  await page.screenshot({ path: `${OUT}/panel-1m.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
