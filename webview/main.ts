@@ -37,6 +37,8 @@ const host = connectToHost(api);
 const store = new PairStore();
 const scores: ScoresState = { state: 'none', message: null, done: 0, total: 0, modelsConfigured: false, analysis: null };
 let factors: FactorsView | null = null;
+// The row check can finish before the panel has drawn its layout: keep its latest state.
+let validation: HTMLElement | null = null;
 
 function showStatus(text: string, kind: 'loading' | 'error'): void {
   clear(app);
@@ -189,7 +191,7 @@ async function loadColumns(): Promise<void> {
 
 function showSummary(summary: DatasetSummary): void {
   clear(app);
-  app.append(renderDatasetHeader(summary), renderValidationProgress(0, summary.records), slots.scores, slots.filters, tabs(), slots.detail);
+  app.append(renderDatasetHeader(summary), validation ?? renderValidationProgress(0, summary.records), slots.scores, slots.filters, tabs(), slots.detail);
   app.dataset.state = 'ready';
   void loadColumns().then(() => {
     if (ui.selected !== null && ui.selected < store.rows) openPair(ui.selected);
@@ -197,6 +199,7 @@ function showSummary(summary: DatasetSummary): void {
 }
 
 function replaceValidation(node: HTMLElement): void {
+  validation = node;
   const current = document.getElementById('validation');
   if (current) current.replaceWith(node);
 }
@@ -216,6 +219,7 @@ function applyRecords(records: PairScore[]): void {
 
 host.on('datasetChanged', (summary) => {
   factors = null;
+  validation = null;
   showSummary(summary);
 });
 host.on('validationProgress', ({ done, total }) => replaceValidation(renderValidationProgress(done, total)));

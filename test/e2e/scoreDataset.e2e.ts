@@ -2,7 +2,7 @@
 // panel fill with scores; in an untrusted workspace the command refuses and no engine starts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -63,7 +63,28 @@ test('Score Dataset shows progress and fills the panel with scores', async () =>
   assert.ok(suspicious >= 1, 'the identical pair (row 5) at least is suspicious');
   assert.ok((await frame.locator('#review-list li[data-reasons~="identical-responses"]').count()) >= 1);
   assert.match((await frame.locator('#score-status').textContent()) ?? '', /scored 24 pairs/);
+  await frame.waitForSelector('#overview canvas');
   await screenshot(page, 'score-done');
+
+  // the worst pair, token by token, from the engine's explain request
+  await frame.locator('#review-list li').first().click();
+  await frame.waitForSelector('#pair-detail .pl-token', { timeout: 60_000 });
+  assert.ok((await frame.locator('#pair-detail .pl-token').count()) > 3);
+  assert.match((await frame.locator('#pair-detail .pl-metrics').textContent()) ?? '', /margin -?\d/);
+  await frame.locator('#pair-detail').scrollIntoViewIfNeeded();
+  await screenshot(page, 'pair-detail');
+  // flag it from the panel: the sidecar beside the dataset records it
+  await frame.locator('#pair-detail vscode-button', { hasText: 'Flag noisy' }).click();
+  await frame.waitForSelector('#pair-detail .pl-flag-state:text("flag: noisy")', { timeout: 30_000 });
+  assert.match(readFileSync(join(workspace, 'pairs.jsonl.preflens-flags.json'), 'utf8'), /"noisy"/);
+  // the table pages rows from the host; the factors view compares labels and model
+  await frame.locator('vscode-tab-header', { hasText: 'Pairs' }).click();
+  await frame.waitForSelector('#pair-table .pl-tr');
+  assert.ok((await frame.locator('#pair-table .pl-tr').count()) >= 10);
+  await frame.locator('vscode-tab-header', { hasText: 'Factors' }).click();
+  await frame.waitForSelector('#factors svg', { timeout: 60_000 });
+  await frame.locator('#factors').scrollIntoViewIfNeeded();
+  await screenshot(page, 'factors');
 });
 
 test('in an untrusted workspace Score Dataset refuses and no engine process starts', async () => {

@@ -22,6 +22,15 @@ before(async () => {
 });
 after(() => browser?.close());
 
+/** Polls from Node: the panel's CSP (rightly) forbids the eval that page.waitForFunction needs. */
+async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function openPanel(rows: number, theme: 'dark' | 'light'): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const html = renderPanelHtml({ cspSource: 'file:', scriptUri: pathToFileURL(resolve('dist/webview.js')).href, styleUri: pathToFileURL(resolve('media/preflens.css')).href, title: 'PrefLens test' });
   const file = resolve(OUT, `panel-${rows}.html`);
@@ -61,14 +70,14 @@ test('the panel renders every view, keeps dataset text as text, and brushing fil
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 4 });
     await page.mouse.up();
-    await page.waitForFunction("document.querySelector('#filter-bar')?.getAttribute('data-visible') !== '2000'");
+    await until(async () => (await page.locator('#filter-bar').getAttribute('data-visible')) !== '2000');
     const visible = Number(await page.locator('#filter-bar').getAttribute('data-visible'));
     assert.ok(visible > 0 && visible < 2000, `brush kept ${visible} of 2000`);
     // the table shows the filtered rows, sorted by margin on click
     await page.locator('vscode-tab-header', { hasText: 'Pairs' }).click();
     await page.waitForSelector('#pair-table .pl-tr');
     await page.locator('#pair-table .pl-th[data-key="margin"]').click();
-    await page.waitForFunction("!document.querySelector('#pair-table .pl-col-text')?.textContent?.includes('…')");
+    await until(async () => !((await page.locator('#pair-table .pl-col-text').first().textContent()) ?? '…').includes('…'));
     const margins = await page.locator('#pair-table .pl-col-margin').allTextContents();
     const values = margins.map(Number).filter(Number.isFinite);
     assert.ok(values.length > 5 && values.every((v, i) => i === 0 || v >= values[i - 1]!), `sorted: ${values.slice(0, 8).join(', ')}`);
@@ -77,7 +86,7 @@ test('the panel renders every view, keeps dataset text as text, and brushing fil
     await page.locator('vscode-tab-header', { hasText: 'Factors' }).click();
     await page.waitForSelector('#factors svg');
     await page.locator('#factors .pl-factor').first().click();
-    await page.waitForFunction("/factor/.test(document.querySelector('#filter-bar')?.textContent ?? '')");
+    await until(async () => /factor/.test((await page.locator('#filter-bar').textContent()) ?? ''));
     await page.screenshot({ path: `${OUT}/panel-factors-${theme}.png`, fullPage: true });
     await page.locator('vscode-tab-header', { hasText: 'Checkpoints' }).click();
     await page.waitForSelector('#checkpoints svg');
@@ -93,7 +102,7 @@ test('a million pairs: first render, brush redraw and table frames are timed', a
   const started = Date.now();
   const { page, errors } = await openPanel(rows, 'dark');
   await page.waitForSelector('#overview canvas', { timeout: 60_000 });
-  await page.waitForFunction("document.querySelector('#filter-bar')?.getAttribute('data-visible') !== null");
+  await page.locator('#filter-bar').waitFor({ timeout: 60_000 });
   const firstRenderMs = Date.now() - started;
   const timings = (await page.evaluate(`(() => {
     const bench = window.preflensBench;
