@@ -38,7 +38,8 @@ for (const suite of suites) {
   console.log(`\n=== ${suite}: ${files.length} file(s) ===`);
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec'];
   if (e2e) args.push('--test-concurrency=1', '--test-timeout=600000');
-  else args.push('--test-timeout=120000');
+  // integration builds the embedded models twice (byte-identical check): minutes on a busy 2-core box
+  else args.push(`--test-timeout=${suite === 'integration' ? 300000 : 120000}`);
   const result = spawnSync(process.execPath, [...args, ...extra, ...files], { stdio: 'inherit', env: process.env });
   if (result.status !== 0) failed = true;
 }

@@ -11,10 +11,10 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { WEBVIEW_PROTOCOL_VERSION, type DatasetSummary, type FactorsView, type PairScore, type PanelFlag } from '../native/protocol/webviewProtocol';
+import { WEBVIEW_PROTOCOL_VERSION, type DatasetSummary, type FactorsView, type PairScore, type PanelFlag, type ScoreColumnName } from '../native/protocol/webviewProtocol';
 import { clear, el } from './dom';
 import { connectToHost } from './hostClient';
-import { PairStore } from './state/pairStore';
+import { PairStore, type SortOrder } from './state/pairStore';
 import { renderCheckpoints } from './views/checkpointsView';
 import { renderDatasetHeader } from './views/datasetHeader';
 import { renderFactors } from './views/factorsView';
@@ -25,7 +25,14 @@ import { renderScores, type ScoresState } from './views/scoresView';
 import { renderValidation, renderValidationProgress } from './views/validationView';
 import { vscodeApi } from './vscodeApi';
 
-interface UiState { tab: number; selected: number | null; axes: string }
+interface UiState {
+  tab: number;
+  selected: number | null;
+  axes: string;
+  sort?: SortOrder;
+  ranges?: [ScoreColumnName, [number, number]][];
+  toggles?: { onlySuspicious: boolean; onlyFlagged: boolean };
+}
 
 const root = document.getElementById('app');
 if (!root) throw new Error('PrefLens: #app is missing from the panel document');
@@ -178,6 +185,13 @@ function updateFiltered(): void {
 let filterFrame = 0;
 store.on((event) => {
   if (event === 'select') return;
+  if (event === 'filter' || event === 'sort') {
+    // filters and sort survive hide/show and reload (text and factor filters are re-run by the user)
+    ui.sort = store.sort;
+    ui.ranges = [...store.ranges].map(([c, r]) => [c, [r[0], r[1]]]);
+    ui.toggles = { onlySuspicious: store.onlySuspicious, onlyFlagged: store.onlyFlagged };
+    saveUi();
+  }
   if (event === 'filter') {
     if (!filterFrame) filterFrame = requestAnimationFrame(() => ((filterFrame = 0), updateFiltered()));
     return;
@@ -185,8 +199,15 @@ store.on((event) => {
   redraw();
 });
 
+let restored = false;
 async function loadColumns(): Promise<void> {
   store.setColumns(await host.request('getColumns', {}));
+  if (restored) return;
+  restored = true;
+  const saved = { sort: ui.sort, ranges: ui.ranges ?? [], toggles: ui.toggles };
+  if (saved.ranges.length) store.setRanges(saved.ranges);
+  if (saved.toggles) store.setToggles(saved.toggles);
+  if (saved.sort) store.setSort(saved.sort);
 }
 
 function showSummary(summary: DatasetSummary): void {
@@ -269,6 +290,7 @@ host.request('ready', { protocolVersion: WEBVIEW_PROTOCOL_VERSION }).then(
 (window as unknown as { preflensBench?: unknown }).preflensBench = {
   store,
   scatterFrame: () => overview?.scatter?.redraw() ?? Number.NaN,
+  scatterPoint: (k: number) => overview?.scatter?.pointAt(k) ?? null,
   /** A brush as the user makes it: set the range, then the synchronous repaint. */
   brushFrame: (lo: number, hi: number) => {
     const t0 = performance.now();

@@ -33,7 +33,7 @@ const HOST = String.raw`function (opts) {
     columns.ches_ln[k] = gauss(); columns.review_score[k] = c - r < -1 ? 2 - (c - r) : 0;
     columns.displaced[k] = c < 0 ? 1 : 0; columns.ensemble_mean[k] = c - r; columns.flag[k] = k % 97 === 0 ? 2 : 0;
   }
-  const T = '<img src=x onerror="window.__pwned=1"> </script><script>window.__pwned=2</script>';
+  const T = '<img src=x onerror="window.__pwned=1"> </script><script>window.__pwned=2</script> </style><style>body{display:none}</style>';
   const preview = (i) => ({ index: i, line: i + 1, id: 'a' + i.toString(16).padStart(15, '0'), prompt: 'Prompt ' + i + ' ' + T, chosen: 'Chosen ' + T, rejected: 'Rejected ' + T, problem: null });
   const worst = Array.from(columns.margin.keys ? columns.margin.keys() : []).slice(0, 0);
   const order = [];
@@ -74,7 +74,6 @@ const HOST = String.raw`function (opts) {
     runCommand: () => ({ started: false }),
     getDatasetSummary: () => handlers.ready().summary,
   };
-  let state;
   window.acquireVsCodeApi = () => ({
     postMessage(message) {
       const h = handlers[message.method];
@@ -83,7 +82,8 @@ const HOST = String.raw`function (opts) {
         window.postMessage({ type: 'response', id: message.id, result: h(message.params) }, '*');
       }, 0);
     },
-    getState: () => state,
-    setState: (s) => { state = s; },
+    // kept in sessionStorage so a reload finds it, as VS Code keeps webview state
+    getState: () => JSON.parse(sessionStorage.getItem('preflens-state') || 'null') || undefined,
+    setState: (s) => sessionStorage.setItem('preflens-state', JSON.stringify(s)),
   });
 }`;

@@ -14,7 +14,13 @@ import { chartColors } from './theme';
 const BINS = 40;
 const M = { top: 8, right: 12, bottom: 28, left: 44 };
 
-export function renderHistogram(store: PairStore, column: ScoreColumnName, label: string, width = 420, height = 180): SVGSVGElement {
+export interface HistogramHandle {
+  node: SVGSVGElement;
+  /** After a filter change: recount the kept bars from the row mask (bins are cached per row). */
+  update(): void;
+}
+
+export function renderHistogram(store: PairStore, column: ScoreColumnName, label: string, width = 420, height = 180): HistogramHandle {
   const svg = select(document.createElementNS('http://www.w3.org/2000/svg', 'svg')).attr('class', 'pl-chart').attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'img').attr('aria-label', `${label} histogram`);
   const values = store.columns[column];
   let lo = Number.POSITIVE_INFINITY;
@@ -26,20 +32,27 @@ export function renderHistogram(store: PairStore, column: ScoreColumnName, label
   }
   if (!(hi >= lo)) {
     svg.append('text').attr('x', width / 2).attr('y', height / 2).attr('text-anchor', 'middle').attr('class', 'pl-muted-text').text('no scored pairs yet');
-    return svg.node()!;
+    return { node: svg.node()!, update: () => undefined };
   }
   if (hi === lo) [lo, hi] = [lo - 0.5, hi + 0.5];
   const all = new Uint32Array(BINS);
   const kept = new Uint32Array(BINS);
   const scale = BINS / (hi - lo);
-  const mask = store.mask;
+  // Each row's bin, computed once: a brush then only re-counts (one pass over two byte arrays).
+  const binOf = new Uint8Array(store.rows).fill(255);
   for (let k = 0; k < store.rows; k++) {
     const v = values[k]!;
     if (Number.isNaN(v)) continue;
     const b = Math.min(BINS - 1, Math.floor((v - lo) * scale));
+    binOf[k] = b;
     all[b]!++;
-    if (mask[k] === 1) kept[b]!++;
   }
+  const recount = (): void => {
+    kept.fill(0);
+    const mask = store.mask;
+    for (let k = 0; k < binOf.length; k++) if (binOf[k] !== 255 && mask[k] === 1) kept[binOf[k]!]!++;
+  };
+  recount();
   const x = scaleLinear().domain([lo, hi]).range([M.left, width - M.right]);
   const y = scaleLinear().domain([0, Math.max(1, ...all)]).nice().range([height - M.bottom, M.top]);
   const colors = chartColors();
@@ -47,8 +60,13 @@ export function renderHistogram(store: PairStore, column: ScoreColumnName, label
   const g = svg.append('g');
   const bins = Array.from(all, (count, b) => ({ b, count, kept: kept[b]! }));
   g.selectAll('rect.all').data(bins).join('rect').attr('class', 'all').attr('x', (d) => M.left + d.b * barW).attr('width', Math.max(1, barW - 1)).attr('y', (d) => y(d.count)).attr('height', (d) => y(0) - y(d.count)).attr('fill', colors.grid);
-  g.selectAll('rect.kept').data(bins).join('rect').attr('class', 'kept').attr('x', (d) => M.left + d.b * barW).attr('width', Math.max(1, barW - 1)).attr('y', (d) => y(d.kept)).attr('height', (d) => y(0) - y(d.kept)).attr('fill', colors.accent)
-    .append('title').text((d) => `${d.kept} of ${d.count} pairs in [${(lo + d.b / scale).toFixed(2)}, ${(lo + (d.b + 1) / scale).toFixed(2)})`);
+  const keptBars = g.selectAll('rect.kept').data(bins).join('rect').attr('class', 'kept').attr('x', (d) => M.left + d.b * barW).attr('width', Math.max(1, barW - 1)).attr('fill', colors.accent);
+  const titles = keptBars.append('title');
+  const drawKept = (): void => {
+    keptBars.attr('y', (d) => y(kept[d.b]!)).attr('height', (d) => y(0) - y(kept[d.b]!));
+    titles.text((d) => `${kept[d.b]} of ${d.count} pairs in [${(lo + d.b / scale).toFixed(2)}, ${(lo + (d.b + 1) / scale).toFixed(2)})`);
+  };
+  drawKept();
   if (lo < 0 && hi > 0) svg.append('line').attr('x1', x(0)).attr('x2', x(0)).attr('y1', M.top).attr('y2', height - M.bottom).attr('stroke', colors.negative).attr('stroke-dasharray', '3 3');
   svg.append('g').attr('transform', `translate(0,${height - M.bottom})`).call(axisBottom(x).ticks(6)).attr('class', 'pl-axis');
   svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4)).attr('class', 'pl-axis');
@@ -60,5 +78,11 @@ export function renderHistogram(store: PairStore, column: ScoreColumnName, label
   const brushG = svg.append('g').attr('class', 'pl-brush').call(brush);
   const current = store.ranges.get(column);
   if (current) brushG.call(brush.move, [x(Math.max(lo, current[0])), x(Math.min(hi, current[1]))]);
-  return svg.node()!;
+  return {
+    node: svg.node()!,
+    update: () => {
+      recount();
+      drawKept();
+    },
+  };
 }

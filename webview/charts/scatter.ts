@@ -24,9 +24,14 @@ function rgb(value: string): [number, number, number] {
   return c ? [c.r, c.g, c.b] : [128, 128, 128];
 }
 
-export interface ScatterHandle { node: HTMLElement; redraw(): number }
+export interface ScatterHandle {
+  node: HTMLElement;
+  redraw(): number;
+  /** Where row k's point is drawn, in CSS pixels from the chart's top-left (null when off-chart or unscored). */
+  pointAt(k: number): [number, number] | null;
+}
 
-export function createScatter(store: PairStore, axes: ScatterAxes, width = 420, height = 300): ScatterHandle {
+export function createScatter(store: PairStore, axes: ScatterAxes, open: (index: number) => void, width = 420, height = 300): ScatterHandle {
   const node = document.createElement('div');
   node.className = 'pl-scatter';
   const canvas = document.createElement('canvas');
@@ -99,9 +104,14 @@ export function createScatter(store: PairStore, axes: ScatterAxes, width = 420, 
 
   const brush = d3brush().extent([[M.left, M.top], [width - M.right, height - M.bottom]])
     .filter((event: MouseEvent) => !event.shiftKey && !event.button)
-    .on('end', (event: { selection: [[number, number], [number, number]] | null; sourceEvent?: unknown }) => {
+    .on('end', (event: { selection: [[number, number], [number, number]] | null; sourceEvent?: MouseEvent }) => {
       if (!event.sourceEvent) return;
       const s = event.selection;
+      // A click (no rectangle) on a point opens that pair; on empty space it clears the brush.
+      if (!s) {
+        const hit = nearest(event.sourceEvent);
+        if (hit !== null) return open(hit);
+      }
       store.setRanges([
         [axes.x, s ? [x.invert(s[0][0]), x.invert(s[1][0])] : null],
         [axes.y, s ? [y.invert(s[1][1]), y.invert(s[0][1])] : null],
@@ -118,6 +128,31 @@ export function createScatter(store: PairStore, axes: ScatterAxes, width = 420, 
       redraw();
     });
   svg.call(zoom).on('dblclick.zoom', () => svg.call(zoom.transform, zoomIdentity));
+
+  function pointAt(k: number): [number, number] | null {
+    const px = x(xs[k]!);
+    const py = y(ys[k]!);
+    if (!(Number.isFinite(px) && Number.isFinite(py) && px >= M.left && px <= width - M.right && py >= M.top && py <= height - M.bottom)) return null;
+    const box = (svg.node() as SVGSVGElement).getBoundingClientRect();
+    return [(px * box.width) / width, (py * box.height) / height];
+  }
+
+  /** The visible point nearest the pointer, within 6 px; kept (filtered-in) points only. */
+  function nearest(event: MouseEvent): number | null {
+    const box = (svg.node() as SVGSVGElement).getBoundingClientRect();
+    const [mx, my] = [((event.clientX - box.left) * width) / box.width, ((event.clientY - box.top) * height) / box.height];
+    let best: number | null = null;
+    let bestD = 36;
+    const filtering = store.filterCount > 0;
+    for (let k = 0; k < store.rows; k++) {
+      if (filtering && store.mask[k] !== 1) continue;
+      const dx = x(xs[k]!) - mx;
+      const dy = y(ys[k]!) - my;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) [best, bestD] = [k, d];
+    }
+    return best;
+  }
   redraw();
-  return { node, redraw };
+  return { node, redraw, pointAt };
 }

@@ -30,6 +30,7 @@ export class PairStore {
   /** 1 where the row passes every filter (charts colour by it without re-testing filters). */
   mask: Uint8Array = new Uint8Array(0);
   private filtered: Int32Array = new Int32Array(0);
+  private rowBuffer: Int32Array = new Int32Array(0);
   private sorted: Int32Array | null = null;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
 
@@ -124,7 +125,8 @@ export class PairStore {
     // One tight loop over typed arrays (no Map iteration or closures per row): ~5 ms per
     // million rows, so brushing can refilter on every event.
     const n = this.rows;
-    const out = new Int32Array(n);
+    if (this.rowBuffer.length !== n) this.rowBuffer = new Int32Array(n);
+    const out = this.rowBuffer;
     const mask = this.mask.length === n ? this.mask : new Uint8Array(n);
     const ranges = [...this.ranges].map(([name, [lo, hi]]) => ({ values: this.columns[name], lo, hi }));
     const text = this.textHits;
@@ -160,16 +162,7 @@ export class PairStore {
       this.sorted = descending ? this.filtered.slice().reverse() : this.filtered;
       return this.sorted;
     }
-    const values = this.columns[column];
-    const keys = new Float64Array(this.filtered.length);
-    const sign = descending ? -1 : 1;
-    // NaN (unscored) sorts last either way
-    for (let j = 0; j < keys.length; j++) {
-      const v = values[this.filtered[j]!]!;
-      keys[j] = Number.isNaN(v) ? Number.POSITIVE_INFINITY : sign * v;
-    }
-    const order = Array.from(this.filtered.keys()).sort((a, b) => keys[a]! - keys[b]! || this.filtered[a]! - this.filtered[b]!);
-    this.sorted = Int32Array.from(order, (j) => this.filtered[j]!);
+    this.sorted = sortRows(this.filtered, this.columns[column], descending);
     return this.sorted;
   }
 
@@ -184,4 +177,35 @@ export class PairStore {
     this.selected = index;
     this.emit('select');
   }
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+/** The float's bits as an unsigned integer that sorts like the float (NaN last). */
+function sortableBits(value: number, descending: boolean): number {
+  if (Number.isNaN(value)) return 0xffffffff;
+  scratch.setFloat32(0, descending ? -value : value);
+  const bits = scratch.getUint32(0);
+  // negative floats: flip all bits; positive: flip the sign bit
+  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
+}
+
+/**
+ * Rows ordered by a column, ties by row, NaN last. Up to 2^21 rows each key is packed with its
+ * row into one exact double (32 sortable bits x 2^21 + row < 2^53), so the native numeric sort
+ * of a Float64Array does the work: about 10x faster than a comparator at a million rows.
+ */
+export function sortRows(rows: Int32Array, values: Float32Array, descending: boolean): Int32Array {
+  const n = rows.length;
+  if (n < 1 << 21 && rows.every((r) => r < 1 << 21)) {
+    const keys = new Float64Array(n);
+    for (let j = 0; j < n; j++) keys[j] = sortableBits(values[rows[j]!]!, descending) * 2097152 + rows[j]!;
+    keys.sort();
+    const out = new Int32Array(n);
+    for (let j = 0; j < n; j++) out[j] = keys[j]! % 2097152;
+    return out;
+  }
+  const sign = descending ? -1 : 1;
+  const key = (r: number) => (Number.isNaN(values[r]!) ? Number.POSITIVE_INFINITY : sign * values[r]!);
+  return Int32Array.from(rows).sort((a, b) => key(a) - key(b) || a - b);
 }

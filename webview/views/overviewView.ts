@@ -53,7 +53,7 @@ export function renderOverview(store: PairStore, analysis: AnalysisSummary | nul
     node.append(el('p', { className: 'pl-empty', text: 'Charts appear as pairs are scored.' }));
     return { node, scatter, update: () => undefined };
   }
-  const histogram = el('div', { className: 'pl-histogram' }, renderHistogram(store, 'margin', 'margin'));
+  const histogram = renderHistogram(store, 'margin', 'margin');
   const select = document.createElement('vscode-single-select');
   select.id = 'scatter-axes';
   for (const [key, axes] of Object.entries(SCATTER_AXES)) {
@@ -64,10 +64,10 @@ export function renderOverview(store: PairStore, analysis: AnalysisSummary | nul
     select.append(option);
   }
   select.addEventListener('change', () => onAxes((select as unknown as { value: string }).value));
-  scatter = createScatter(store, SCATTER_AXES[axesKey] ?? SCATTER_AXES.rewards!);
+  scatter = createScatter(store, SCATTER_AXES[axesKey] ?? SCATTER_AXES.rewards!, open);
   node.append(
     el('div', { className: 'pl-charts' },
-      el('figure', { className: 'pl-figure' }, el('figcaption', { text: 'Margin distribution (drag to filter)' }), histogram),
+      el('figure', { className: 'pl-figure' }, el('figcaption', { text: 'Margin distribution (drag to filter)' }), histogram.node),
       el('figure', { className: 'pl-figure' }, el('figcaption', { text: 'Pairs (drag to filter, wheel to zoom, shift-drag to pan, double-click to reset)' }), select, scatter.node),
     ),
   );
@@ -77,7 +77,7 @@ export function renderOverview(store: PairStore, analysis: AnalysisSummary | nul
     node,
     scatter,
     update: () => {
-      histogram.replaceChildren(renderHistogram(store, 'margin', 'margin'));
+      histogram.update();
       handle.redraw();
     },
   };

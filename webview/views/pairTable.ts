@@ -140,5 +140,10 @@ export function createPairTable(store: PairStore, fetchRows: (indices: number[])
     renderFrame();
   }
 
-  return { node, refresh: () => void renderFrame(), scrollToSelected, renderFrame };
+  // A hidden table (another tab) redraws when shown, not on every brush: sorting a million
+  // filtered rows is work nobody sees.
+  const refresh = () => {
+    if (node.isConnected && node.offsetParent !== null) renderFrame();
+  };
+  return { node, refresh, scrollToSelected, renderFrame };
 }
