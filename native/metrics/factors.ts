@@ -14,14 +14,24 @@
  * - Only the sign of s(w) − s(l) matters to τ (§5); the logistic fit (logisticFit.ts) standardizes.
  *
  * Example: responseFactors("I'm sorry, but I can't help.", 'help me') →
- *   { length_words: 7, refusal: 2, apology: 1, prompt_overlap: 1/7, ... }
+ *   { length_words: 8, refusal: 2, apology: 1, prompt_overlap: 1/8, ... }  (words: i m sorry but i can t help)
+ *
+ * Speed (design note): factor analysis of 100k pairs has a 5 s budget (test/bench/factors.bench.ts),
+ * so responseFactors reads each text once instead of running words(), Sets and a dozen regexes
+ * over it. factorText.ts tokenizes the lowercased text into interned word ids that every word
+ * factor shares (length; readability via per-id syllables; overlap and repetition via integer
+ * marks; trigrams via an integer hash set; numbers on the way); factorPhrases.ts counts the phrase
+ * lists on those words; factorSentences.ts counts sentences without building spans. The
+ * definitions above are unchanged, and test/unit/metrics/factorsScan.test.ts holds every value to
+ * the previous plain implementation (factorsReference.ts), on adversarial text as well.
  *
  * attributeFactors turns dataset rating columns (HelpSteer / UltraFeedback: `score_chosen` /
  * `score_rejected`, `chosen_X` / `rejected_X`, `X_chosen` / `X_rejected`, `-` also accepted as the
  * separator) into factors with both sides' values, named `attr:X`.
  */
-import { splitSentences } from './segments';
-import { words } from './textCompare';
+import { PhraseCounter } from './factorPhrases';
+import { countSentences } from './factorSentences';
+import { IdMarks, TrigramSet, Vocabulary, WordBuffer, scanWords } from './factorText';
 
 export interface FactorDefinition {
   name: string;
@@ -48,28 +58,23 @@ export const FACTORS: readonly FactorDefinition[] = [
   { name: 'citation_density', description: 'URLs, [1]-style references and "according to" per sentence.', higher: 'the response with more citations' },
 ];
 
-const phrases = (list: readonly string[]): RegExp =>
-  new RegExp(`(?<![\\p{L}\\p{N}])(?:${list.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')).join('|')})(?![\\p{L}\\p{N}])`, 'gu');
-
-const REFUSAL = phrases([
+// Phrase lists: each is matched as factorPhrases' phraseRegex (whole words, a space = \s+) on the
+// text with curly apostrophes straightened and lowercased.
+const REFUSAL = [
   "i can't", 'i cannot', 'i can not', "i'm sorry, but", 'i am sorry, but', 'as an ai', "i won't", 'i will not',
   'not able to help', 'unable to help', "i'm unable to", 'i am unable to', "i'm not able to", 'i am not able to',
   "i can't assist", 'i must decline', 'against my guidelines', "i don't feel comfortable",
-]);
-const HEDGING = phrases([
+];
+const HEDGING = [
   'might', 'perhaps', 'maybe', 'possibly', 'it depends', 'i think', 'i believe', 'probably', 'likely', 'may',
   'could be', 'it seems', 'seems to', 'not sure', 'generally', 'typically', 'in some cases', 'arguably',
-]);
-const APOLOGY = phrases(['sorry', 'apologize', 'apologise', 'apologies', 'apology', 'my apologies', 'i regret']);
-const NUMBER = /\d+(?:[.,]\d+)*/g;
+];
+const APOLOGY = ['sorry', 'apologize', 'apologise', 'apologies', 'apology', 'my apologies', 'i regret'];
+// NUMBER is /\d+(?:[.,]\d+)*/g, counted by factorText's scanWords along with the words.
 const CITATION = /https?:\/\/\S+|www\.\S+|\[\d+(?:\s*[,–-]\s*\d+)*\]|\baccording to\b/gi;
 const FENCE = /^\s{0,3}(```|~~~)/;
 const LIST_ITEM = /^\s*(?:[-*•]|\d+[.)])\s+\S/;
 const HEADER = /^\s{0,3}#{1,6}\s+\S/;
-
-const count = (re: RegExp, text: string): number => text.match(re)?.length ?? 0;
-/** Curly apostrophes as straight ones, lowercased, so "I can’t" matches "i can't". */
-const normalize = (text: string): string => text.replace(/[\u2018\u2019\u02bc]/g, "'").toLowerCase();
 
 /** Syllables of one lowercased word: vowel groups, minus a silent final e, at least 1. */
 export function syllables(word: string): number {
@@ -83,23 +88,41 @@ export function syllables(word: string): number {
 export function fleschReadingEase(ws: readonly string[], sentenceCount: number): number {
   if (ws.length === 0) return NaN;
   const syl = ws.reduce((s, w) => s + syllables(w), 0);
-  return 206.835 - 1.015 * (ws.length / Math.max(1, sentenceCount)) - 84.6 * (syl / ws.length);
+  return fleschFromCounts(ws.length, syl, sentenceCount);
 }
 
-/** Line-based markdown structure, skipping lines inside code fences. */
+/** The same formula on counts (words n > 0, syllables, sentences), as responseFactors uses it. */
+const fleschFromCounts = (n: number, syl: number, sentenceCount: number): number =>
+  206.835 - 1.015 * (n / Math.max(1, sentenceCount)) - 84.6 * (syl / n);
+
+/**
+ * Line-based markdown structure (lines as split(/\r?\n/)), skipping lines inside code fences.
+ * Each pattern needs the line's first non-space character to be one of ` ~ - * • # or a digit, so
+ * other lines (most prose) skip the three regex tests; the result is the same.
+ */
 function structure(text: string): { listItems: number; headers: number; codeBlocks: number } {
   let listItems = 0;
   let headers = 0;
   let fences = 0;
   let inFence = false;
-  for (const line of text.split(/\r?\n/)) {
-    if (FENCE.test(line)) {
-      if (!inFence) fences++;
-      inFence = !inFence;
-    } else if (!inFence) {
-      if (LIST_ITEM.test(line)) listItems++;
-      else if (HEADER.test(line)) headers++;
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    let i = start;
+    while (i < end && /\s/.test(text[i]!)) i++;
+    const c = text[i];
+    if (c !== undefined && i < end && '`~-*•#0123456789'.includes(c)) {
+      const line = text.slice(start, end);
+      if (FENCE.test(line)) {
+        if (!inFence) fences++;
+        inFence = !inFence;
+      } else if (!inFence) {
+        if (LIST_ITEM.test(line)) listItems++;
+        else if (HEADER.test(line)) headers++;
+      }
     }
+    if (nl === -1) break;
+    start = nl + 1;
   }
   return { listItems, headers, codeBlocks: fences };
 }
@@ -124,30 +147,86 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return union === 0 ? 0 : inter / union;
 }
 
+// ---------------------------------------------------------------- shared scanning state
+// Module-level and reused across calls so a response allocates (almost) nothing per word; none of
+// it is observable: every call starts by clearing what it uses.
+
+const vocab = new Vocabulary();
+const textWords = new WordBuffer();
+const promptWords = new WordBuffer();
+const distinctWords = new IdMarks(vocab);
+const promptSet = new IdMarks(vocab);
+const trigrams = new TrigramSet();
+const phrases = new PhraseCounter(vocab, [REFUSAL, HEDGING, APOLOGY]);
+const phraseCounts = [0, 0, 0];
+/** syllables() per word id, 0 = not computed yet (a word has at least 1). */
+let syllableCache = new Int32Array(
+  vocab.capacity((capacity) => {
+    const grown = new Int32Array(capacity);
+    grown.set(syllableCache);
+    syllableCache = grown;
+  }),
+);
+let cacheEpoch = vocab.epoch;
+// pairFactors scores two responses against the same prompt: its word set is built once.
+let lastPrompt: string | undefined;
+let promptSize = 0;
+
 /** All FACTORS for one response; `tokens` (its token count T) adds `length_tokens`. */
 export function responseFactors(text: string, prompt = '', tokens?: number): Record<string, number> {
-  const ws = words(text);
-  const n = ws.length;
-  const sentenceCount = splitSentences(text).length;
-  const lower = normalize(text);
+  vocab.maybeReset();
+  if (vocab.epoch !== cacheEpoch) {
+    syllableCache.fill(0);
+    lastPrompt = undefined;
+    cacheEpoch = vocab.epoch;
+  }
+  if (prompt !== lastPrompt) {
+    scanWords(prompt.toLowerCase(), vocab, promptWords);
+    promptSet.clear();
+    promptSize = 0;
+    for (let k = 0; k < promptWords.n; k++) if (promptSet.add(promptWords.ids[k]!)) promptSize++;
+    lastPrompt = prompt;
+  }
+  const lower = text.toLowerCase();
+  scanWords(lower, vocab, textWords);
+  const n = textWords.n;
+  const ids = textWords.ids;
+  // One walk over the word ids: distinct words, those shared with the prompt, syllables.
+  distinctWords.clear();
+  let distinct = 0;
+  let shared = 0;
+  let syl = 0;
+  for (let k = 0; k < n; k++) {
+    const id = ids[k]!;
+    if (distinctWords.add(id)) {
+      distinct++;
+      if (promptSet.has(id)) shared++;
+    }
+    let s = syllableCache[id]!;
+    if (s === 0) syllableCache[id] = s = syllables(vocab.words[id]!);
+    syl += s;
+  }
+  const sentences = countSentences(text);
   const { listItems, headers, codeBlocks } = structure(text);
-  const out: Record<string, number> = { length_words: n };
-  if (tokens !== undefined && Number.isFinite(tokens)) out.length_tokens = tokens;
-  Object.assign(out, {
-    sentences: sentenceCount,
-    list_items: listItems,
-    headers,
-    code_blocks: codeBlocks,
-    readability: fleschReadingEase(ws, sentenceCount),
-    prompt_overlap: jaccard(new Set(ws), new Set(words(prompt))),
-    repetition: n === 0 ? 0 : 1 - new Set(ws).size / n,
-    repeated_trigrams: repeatedTrigramFraction(ws),
-    refusal: count(REFUSAL, lower),
-    hedging: (100 * count(HEDGING, lower)) / Math.max(1, n),
-    apology: count(APOLOGY, lower),
-    numeric_density: count(NUMBER, text) / Math.max(1, n),
-    citation_density: count(CITATION, text) / Math.max(1, sentenceCount),
-  });
+  phrases.count(text, lower, textWords, phraseCounts);
+  // The citation regex can only match where one of these (case-folded) substrings occurs.
+  const citable = lower.includes('[') || lower.includes('http') || lower.includes('www.') || lower.includes('according');
+  const citations = citable ? (text.match(CITATION)?.length ?? 0) : 0;
+  const union = distinct + promptSize - shared;
+  const readability = n === 0 ? NaN : fleschFromCounts(n, syl, sentences);
+  const prompt_overlap = union === 0 ? 0 : shared / union;
+  const repetition = n === 0 ? 0 : 1 - distinct / n;
+  const repeated_trigrams = n < 3 ? 0 : trigrams.repeats(ids, n) / (n - 2);
+  const [refusal, hedges, apology] = phraseCounts as [number, number, number];
+  const hedging = (100 * hedges) / Math.max(1, n);
+  const numeric_density = textWords.numbers / Math.max(1, n);
+  const citation_density = citations / Math.max(1, sentences);
+  // Whole object literals (two shapes), not property-by-property: V8 then allocates each result
+  // with all fields in-object and one hidden class, which also keeps factor lookups fast later.
+  const out: Record<string, number> =
+    tokens !== undefined && Number.isFinite(tokens)
+      ? { length_words: n, length_tokens: tokens, sentences, list_items: listItems, headers, code_blocks: codeBlocks, readability, prompt_overlap, repetition, repeated_trigrams, refusal, hedging, apology, numeric_density, citation_density }
+      : { length_words: n, sentences, list_items: listItems, headers, code_blocks: codeBlocks, readability, prompt_overlap, repetition, repeated_trigrams, refusal, hedging, apology, numeric_density, citation_density };
   return out;
 }
 
