@@ -1,24 +1,41 @@
 /**
- * Extension entry point: registers commands and nothing else. Everything heavier is created
- * on first use, so activation stays cheap.
+ * Extension entry point: registers commands, the editor features (hover, CodeLens, quick fixes,
+ * status bar) and the settings watcher. Everything heavier (datasets, the engine) is created on
+ * first use, so activation stays cheap.
  */
 import * as vscode from 'vscode';
+import { configureModels } from './commands/configureModels';
 import { exportFiltered } from './commands/exportFiltered';
 import { openBeside } from './commands/openBeside';
+import { openReport } from './commands/openReport';
+import { clearFlags, flagPair, openPair, swapInFile } from './commands/pairCommands';
 import { scoreDataset } from './commands/scoreDataset';
 import { cacheDirOf } from './dataset/datasetSession';
+import { registerEditorProviders } from './editor/editorProviders';
+import { watchScoreSettings } from './editor/settingsWatcher';
+import { createStatusBar } from './editor/statusBar';
 import { engine, shutdownEngine } from './engine/engineService';
 import { disposeLog, logChannel } from './log';
 import { DatasetPanel } from './panel/datasetPanel';
+import type { FlagValue } from '../native/data/flagsStore';
 
 export function activate(context: vscode.ExtensionContext): void {
   logChannel().info(`PrefLens ${String(context.extension.packageJSON.version)} activated`);
+  const command = (id: string, run: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, run as (...args: unknown[]) => unknown);
   context.subscriptions.push(
-    vscode.commands.registerCommand('preflens.openBeside', (uri?: vscode.Uri) => openBeside(context, uri)),
-    vscode.commands.registerCommand('preflens.exportFiltered', (uri?: vscode.Uri) => exportFiltered(context, uri)),
-    vscode.commands.registerCommand('preflens.scoreDataset', (uri?: vscode.Uri) => scoreDataset(context, uri)),
-    vscode.commands.registerCommand('preflens.showEngineLog', () => logChannel().show()),
-    vscode.commands.registerCommand('preflens.clearCache', async () => {
+    command('preflens.openBeside', (uri?: vscode.Uri) => openBeside(context, uri)),
+    command('preflens.exportFiltered', (uri?: vscode.Uri) => exportFiltered(context, uri)),
+    command('preflens.scoreDataset', (uri?: vscode.Uri) => scoreDataset(context, uri)),
+    // Scores are cached per pair and model: a new run recomputes only new or changed pairs.
+    command('preflens.rescoreChanged', (uri?: vscode.Uri) => scoreDataset(context, uri)),
+    command('preflens.configureModels', (uri?: vscode.Uri) => configureModels(uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri)),
+    command('preflens.openReport', (uri?: vscode.Uri) => openReport(context, uri)),
+    command('preflens.openPair', (uri: unknown, index: number) => openPair(context, uri, index)),
+    command('preflens.flagPair', (uri: unknown, index: number, flag: FlagValue | null) => flagPair(context, uri, index, flag)),
+    command('preflens.swapInFile', (uri: unknown, index: number) => swapInFile(context, uri, index)),
+    command('preflens.clearFlags', (uri?: unknown) => clearFlags(context, uri)),
+    command('preflens.showEngineLog', () => logChannel().show()),
+    command('preflens.clearCache', async () => {
       if (!vscode.workspace.isTrusted) {
         void vscode.window.showWarningMessage('PrefLens: the engine does not run in an untrusted workspace.');
         return;
@@ -26,6 +43,9 @@ export function activate(context: vscode.ExtensionContext): void {
       await engine(context).request('clearCache', { cacheDir: cacheDirOf(context) });
       void vscode.window.showInformationMessage('PrefLens: cache cleared.');
     }),
+    registerEditorProviders(),
+    createStatusBar(),
+    watchScoreSettings(),
     { dispose: () => void shutdownEngine() },
     { dispose: () => DatasetPanel.disposeAll() },
   );

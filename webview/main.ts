@@ -42,7 +42,7 @@ const ui: UiState = { tab: 0, selected: null, axes: 'rewards', ...(api.getState(
 const saveUi = () => api.setState(ui);
 const host = connectToHost(api);
 const store = new PairStore();
-const scores: ScoresState = { state: 'none', message: null, done: 0, total: 0, modelsConfigured: false, analysis: null };
+const scores: ScoresState = { state: 'none', message: null, done: 0, total: 0, modelsConfigured: false, analysis: null, runs: 0 };
 let factors: FactorsView | null = null;
 // The row check can finish before the panel has drawn its layout: keep its latest state.
 let validation: HTMLElement | null = null;
@@ -154,7 +154,9 @@ async function loadFactors(): Promise<void> {
 }
 
 let detailRequest = 0;
-function openPair(index: number): void {
+/** Shows a pair; unless the editor asked for it, its line is revealed in the dataset editor too. */
+function openPair(index: number, fromEditor = false): void {
+  if (!fromEditor && ui.selected !== index) void host.request('revealRow', { index }).catch(() => undefined);
   ui.selected = index;
   saveUi();
   store.select(index);
@@ -163,8 +165,8 @@ function openPair(index: number): void {
   host.request('getPairDetail', { index }).then((detail) => {
     if (ticket !== detailRequest) return;
     slots.detail.replaceChildren(renderPairDetail(detail, {
-      setFlag: (flag: PanelFlag | null) => void host.request('setFlag', { index, flag }).then(() => openPair(index), (e: unknown) => showDetailError(e)),
-      reveal: () => void host.request('revealRow', { index }),
+      setFlag: (flag: PanelFlag | null) => void host.request('setFlag', { index, flag }).then(() => openPair(index, true), (e: unknown) => showDetailError(e)),
+      reveal: () => void host.request('revealRow', { index, open: true }),
       configureModels: () => void host.request('runCommand', { command: 'configureModels' }),
     }));
     if (ui.tab === 3) drawCheckpoints();
@@ -252,6 +254,7 @@ host.on('scoreProgress', ({ done, total, records }) => {
 host.on('scoreState', ({ state, message, done, total }) => {
   Object.assign(scores, { state, message, done, total });
   if (state === 'running' && done === 0) {
+    scores.runs++;
     scores.analysis = null;
     factors = null;
     void loadColumns();
@@ -268,11 +271,22 @@ host.on('flagChanged', ({ index, flag }) => {
   store.patch(index, { flag: flag ? ['ok', 'noisy', 'swap', 'drop'].indexOf(flag) + 1 : 0 });
   store.commit();
 });
+host.on('flagsReset', () => {
+  void loadColumns();
+  if (ui.selected !== null && document.getElementById('pair-detail')) openPair(ui.selected, true);
+});
 host.on('selectRow', ({ index }) => {
-  openPair(index);
+  openPair(index, true);
   table?.scrollToSelected();
 });
 host.on('datasetError', ({ message }) => showStatus(message, 'error'));
+
+// VS Code swaps the body's theme class and --vscode-* variables live; canvas pixels and d3
+// attributes hold concrete colours, so redraw when the theme changes.
+new MutationObserver(() => {
+  redraw();
+  if (ui.selected !== null && document.getElementById('pair-detail')) openPair(ui.selected);
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 showStatus('Reading dataset…', 'loading');
 host.request('ready', { protocolVersion: WEBVIEW_PROTOCOL_VERSION }).then(

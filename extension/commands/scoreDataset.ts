@@ -62,7 +62,7 @@ export async function scoreDataset(context: vscode.ExtensionContext, uri?: vscod
             reported = percent;
           },
         });
-        const summary = `scored ${result.ok} pairs${result.invalid ? `, ${result.invalid} invalid` : ''} on ${result.device} in ${(result.durationMs / 1000).toFixed(1)} s (${result.cached.policy + result.cached.reference} model sides from the cache)`;
+        const summary = `scored ${result.ok} pairs${result.invalid ? `, ${result.invalid} invalid` : ''} on ${result.device} in ${(result.durationMs / 1000).toFixed(1)} s (${result.computed.policy} ${result.computed.policy === 1 ? 'pair' : 'pairs'} run through the policy and ${result.computed.reference} through the reference; ${result.cached.policy + result.cached.reference} model sides from the cache)`;
         logChannel().info(`${name}: ${summary}; model calls ${JSON.stringify(result.modelCalls)}`);
         if (result.analysis) session.setAnalysis(result.analysis);
         session.setState('done', summary);

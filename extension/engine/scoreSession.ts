@@ -16,9 +16,23 @@ export class ScoreSession {
 
   static for(datasetKey: string): ScoreSession {
     let session = ScoreSession.sessions.get(datasetKey);
-    if (!session) ScoreSession.sessions.set(datasetKey, (session = new ScoreSession()));
+    if (!session) ScoreSession.sessions.set(datasetKey, (session = new ScoreSession(datasetKey)));
     return session;
   }
+
+  /** Session of a dataset only if it exists (never creates one). */
+  static peek(datasetKey: string): ScoreSession | undefined {
+    return ScoreSession.sessions.get(datasetKey);
+  }
+
+  /** Every session's events (the status bar follows whichever dataset is active). */
+  private static readonly global = new Set<(key: string, event: ScoreEvent) => void>();
+  static subscribeAll(listener: (key: string, event: ScoreEvent) => void): () => void {
+    ScoreSession.global.add(listener);
+    return () => ScoreSession.global.delete(listener);
+  }
+
+  private constructor(readonly key: string) {}
 
   private records = new Map<number, PairScore>();
   private state: ScoreRunState = 'none';
@@ -35,6 +49,12 @@ export class ScoreSession {
 
   private emit(event: ScoreEvent): void {
     for (const listener of this.listeners) listener(event);
+    for (const listener of ScoreSession.global) listener(this.key, event);
+  }
+
+  /** The run's state, for the status bar. */
+  status(): { state: ScoreRunState; message: string | null; done: number; total: number } {
+    return { state: this.state, message: this.message, done: this.done, total: this.total };
   }
 
   start(total: number): void {

@@ -34,6 +34,11 @@ export function scoreParams(context: vscode.ExtensionContext, dataset: vscode.Ur
     cacheMaxBytes: config.get<number>('cacheSizeMB', 2048) * 2 ** 20,
     checkpoints: config.get<string[]>('checkpoints', []).map((c) => resolveFolder(c, dataset)),
     outOfSample: config.get<string>('outOfSample', '').trim() || undefined,
+    thresholds: {
+      marginScales: config.get<number>('suspicion.marginScales', 0.25),
+      referenceC: config.get<number>('suspicion.referenceC', 2),
+      nearIdentical: config.get<number>('suspicion.nearIdentical', 0.85),
+    },
   };
   for (const [name, dir] of [['policyModel', params.policy], ['referenceModel', params.reference], ...(params.checkpoints ?? []).map((c) => ['checkpoints', c] as const)] as const) {
     if (!existsSync(dir)) throw new SettingsProblem(`preflens.${name}: ${dir} does not exist`);

@@ -26,6 +26,8 @@ import { renderPanelHtml } from './panelHtml';
 import { PanelData } from './panelData';
 import { explainRow, modelsConfigured } from './explainRow';
 import { FlagsStore } from '../../native/data/flagsStore';
+import { DatasetEditorLink } from '../editor/datasetEditorLink';
+import type { PanelFlag } from '../../native/protocol/webviewProtocol';
 
 const VIEW_TYPE = 'preflens.panel';
 
@@ -55,8 +57,9 @@ export class DatasetPanel implements vscode.Disposable {
   private readonly router: RequestRouter<HostRequests>;
   private readonly disposables: vscode.Disposable[] = [];
   private opened: Promise<Dataset> | undefined;
-  private readonly session: ScoreSession;
-  private readonly data: PanelData;
+  readonly session: ScoreSession;
+  readonly data: PanelData;
+  readonly link: DatasetEditorLink;
   private validation: AbortController | undefined;
   private validated = false;
 
@@ -95,8 +98,8 @@ export class DatasetPanel implements vscode.Disposable {
         summary: (signal) => this.summary(signal),
         scores: () => this.session.snapshot(modelsConfigured(context, datasetUri)),
         data: this.data,
-        flagChanged: (index, flag) => this.emit('flagChanged', { index, flag }),
-        revealRow: (index) => this.revealRow(index),
+        flagChanged: (index, flag) => this.flagChanged(index, flag),
+        revealRow: (index, open) => this.link.revealRow(index, open),
         runCommand: (command) => this.runCommand(command),
       }),
       (message) => {
@@ -106,6 +109,8 @@ export class DatasetPanel implements vscode.Disposable {
       (line) => log.warn(`[panel ${fileName}] ${line}`),
     );
     this.panel.webview.html = this.html(fileName);
+    this.link = new DatasetEditorLink({ uri: datasetUri, dataset: () => this.dataset(), session: this.session, data: this.data, selectRow: (index) => this.selectRow(index) });
+    this.disposables.push(this.link);
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((message: unknown) => {
         if (trace) log.trace(`panel -> host ${JSON.stringify(message).slice(0, 500)}`);
@@ -114,7 +119,10 @@ export class DatasetPanel implements vscode.Disposable {
       this.panel.onDidDispose(() => this.dispose()),
       { dispose: ScoreSession.for(datasetUri.toString()).subscribe((event) => {
         if (event.kind === 'progress') this.emit('scoreProgress', { done: event.done, total: event.total, records: event.records });
-        else if (event.kind === 'analysis') this.emit('scoreAnalysis', event.analysis);
+        else if (event.kind === 'analysis') {
+          this.emit('scoreAnalysis', event.analysis);
+          DatasetPanel.onAnalysisChanged.fire(this.datasetUri);
+        }
         else this.emit('scoreState', { state: event.state, message: event.message, done: event.done, total: event.total });
       }) },
       this.watchDataset(),
@@ -191,7 +199,13 @@ export class DatasetPanel implements vscode.Disposable {
       pending = setTimeout(() => {
         const controller = new AbortController();
         void this.reset().then(() => this.summary(controller.signal)).then(
-          (summary) => this.emit('datasetChanged', summary),
+          (summary) => {
+            this.emit('datasetChanged', summary);
+            this.link.refresh();
+            // re-score what changed: pairs are cached by id, so only new or edited pairs run
+            const rescore = vscode.workspace.getConfiguration('preflens', this.datasetUri).get<boolean>('rescoreOnChange', true);
+            if (rescore && vscode.workspace.isTrusted && this.session.status().state === 'done') void vscode.commands.executeCommand('preflens.scoreDataset', this.datasetUri);
+          },
           (error: unknown) => this.emit('datasetError', { message: error instanceof Error ? error.message : String(error) }),
         );
       }, 300);
@@ -205,18 +219,23 @@ export class DatasetPanel implements vscode.Disposable {
     });
   }
 
-  /** Shows the row's line in the dataset editor (opening it beside the panel if needed). */
-  private async revealRow(index: number): Promise<boolean> {
-    const [row] = await this.data.rows([index]);
-    if (!row || row.line === null) return false;
-    const line = row.line - 1;
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.datasetUri.toString())
-      ?? (await vscode.window.showTextDocument(this.datasetUri, { viewColumn: vscode.ViewColumn.One, preserveFocus: true }));
-    const range = new vscode.Range(line, 0, line, 0);
-    editor.selection = new vscode.Selection(range.start, range.start);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    return true;
+  /** A flag changed (panel, quick fix, CodeLens): the panel, diagnostics and decorations follow. */
+  flagChanged(index: number, flag: PanelFlag | null): void {
+    this.emit('flagChanged', { index, flag });
+    this.link.refresh();
+    DatasetPanel.onFlagsChanged.fire(this.datasetUri);
   }
+
+  /** Flags changed wholesale (cleared): every view reloads them. */
+  flagsReloaded(): void {
+    this.data.reloadFlags();
+    this.emit('flagsReset', {});
+    this.link.refresh();
+    DatasetPanel.onFlagsChanged.fire(this.datasetUri);
+  }
+
+  static readonly onFlagsChanged = new vscode.EventEmitter<vscode.Uri>();
+  static readonly onAnalysisChanged = new vscode.EventEmitter<vscode.Uri>();
 
   private async runCommand(command: 'score' | 'configureModels' | 'openReport'): Promise<boolean> {
     if (command === 'score') void vscode.commands.executeCommand('preflens.scoreDataset', this.datasetUri);
@@ -228,9 +247,13 @@ export class DatasetPanel implements vscode.Disposable {
     return true;
   }
 
-  /** The editor moved to a row: select it in the panel. */
+  /** The editor (cursor, CodeLens, hover link, Problems panel) selects a row in the panel. */
   selectRow(index: number): void {
     this.emit('selectRow', { index });
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
   }
 
   private emit<K extends keyof WebviewEvents>(event: K, data: WebviewEvents[K]): void {

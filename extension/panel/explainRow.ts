@@ -27,6 +27,6 @@ export async function explainRow(context: vscode.ExtensionContext, dataset: vsco
     if (error instanceof SettingsProblem) return `No models configured: ${error.message}.`;
     throw error;
   }
-  const { checkpoints: _c, outOfSample: _o, tokenBudget: _t, promptSharing: _p, cacheMaxBytes: _m, ...base } = params;
+  const { checkpoints: _c, outOfSample: _o, tokenBudget: _t, promptSharing: _p, cacheMaxBytes: _m, thresholds: _h, ...base } = params;
   return engine(context).requestWithRestart('explain', { ...base, index, edits }, { signal });
 }

@@ -52,6 +52,24 @@ export class PanelData {
     return this.flagsLoaded;
   }
 
+  /** The detected layout of the open dataset (column mapping for swaps). */
+  async schema(): Promise<Dataset['schema']> {
+    return (await this.sources.dataset()).schema;
+  }
+
+  /** The current flags by pair id (loaded from the sidecar on first use). */
+  async flags(): Promise<ReadonlyMap<string, PairFlag>> {
+    await this.loadFlags();
+    return this.flagsById;
+  }
+
+  async clearFlags(): Promise<number> {
+    const count = (await this.flags()).size;
+    this.flagsById = (await this.sources.flags.clearAll()).flags;
+    this.flagsLoaded = Promise.resolve();
+    return count;
+  }
+
   /** Forget cached flags (the sidecar changed on disk). */
   reloadFlags(): void {
     this.flagsLoaded = undefined;

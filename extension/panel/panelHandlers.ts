@@ -22,7 +22,7 @@ export interface DatasetSource {
   data: PanelData;
   /** A flag changed: tell every view (panel, diagnostics, CodeLens). */
   flagChanged(index: number, flag: PanelFlag | null): void;
-  revealRow(index: number): Promise<boolean>;
+  revealRow(index: number, open: boolean): Promise<boolean>;
   runCommand(command: 'score' | 'configureModels' | 'openReport'): Promise<boolean>;
 }
 
@@ -60,7 +60,7 @@ export function createPanelHandlers(source: DatasetSource): HandlerTable<HostReq
     },
     getFactors: { guard: hostParamGuards.getFactors, handle: (_params, { signal }) => source.data.factors(signal) },
     getFactorRows: { guard: hostParamGuards.getFactorRows, handle: async ({ factor }, { signal }) => ({ indices: await source.data.factorRows(factor, signal) }) },
-    revealRow: { guard: hostParamGuards.revealRow, handle: async ({ index }) => ({ revealed: await source.revealRow(index) }) },
+    revealRow: { guard: hostParamGuards.revealRow, handle: async ({ index, open }) => ({ revealed: await source.revealRow(index, open ?? false) }) },
     runCommand: { guard: hostParamGuards.runCommand, handle: async ({ command }) => ({ started: await source.runCommand(command) }) },
   };
 }

@@ -34,7 +34,7 @@ const REVIEW_LIMIT = 500;
 async function summarize(engine: ScoringEngine, params: EngineRequests['score']['params'], records: ScoreRecord[], signal: AbortSignal): Promise<AnalysisSummary | null> {
   if (records.every((r) => r.status !== 'ok')) return null;
   signal.throwIfAborted();
-  const analysis = await analyzeScores(engine, { records, params, mapping: params.mapping, checkpoints: params.checkpoints ?? [], outOfSample: params.outOfSample }, (line) => console.error(`preflens engine: ${line}`));
+  const analysis = await analyzeScores(engine, { records, params, mapping: params.mapping, checkpoints: params.checkpoints ?? [], outOfSample: params.outOfSample, thresholds: params.thresholds }, (line) => console.error(`preflens engine: ${line}`));
   const cl = analysis.confidentLearning;
   return {
     rewardAccuracy: analysis.rewardAccuracy,

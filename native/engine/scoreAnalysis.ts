@@ -10,6 +10,7 @@ import type { ColumnMapping } from '../data/schema';
 import type { ScoreRecord } from './scorePairs';
 import type { ScoringEngine, ScoreJobParams } from './scoringEngine';
 import { analyzeDataset, type CheckpointMargins, type DatasetAnalysis, type ScoredPair } from '../metrics/analyzeDataset';
+import type { SuspicionThresholds } from '../metrics/suspicions';
 
 export interface AnalysisInputs {
   records: ScoreRecord[];
@@ -18,6 +19,7 @@ export interface AnalysisInputs {
   checkpoints: string[];
   /** `FIELD=VALUE`: rows the policy was not trained on (e.g. split=heldout), for confident learning. */
   outOfSample?: string;
+  thresholds?: SuspicionThresholds;
 }
 
 export async function analyzeScores(engine: ScoringEngine, inputs: AnalysisInputs, log: (line: string) => void): Promise<DatasetAnalysis> {
@@ -51,7 +53,7 @@ export async function analyzeScores(engine: ScoringEngine, inputs: AnalysisInput
       rhoChosen: ok.map((r) => { const c = byIndex.get(r.index); return c ? c.chosen_logps! - c.ref_chosen_logps! : Number.NaN; }),
     });
   }
-  return analyzeDataset(scored, { beta: params.beta, checkpoints });
+  return analyzeDataset(scored, { beta: params.beta, checkpoints, thresholds: inputs.thresholds });
 }
 
 /** Adds the per-pair metrics to the score records (matched by row index). */

@@ -43,6 +43,8 @@ export interface ScoreParams {
   checkpoints?: string[];
   /** `FIELD=VALUE`: rows the policy was not trained on, used by confident learning. */
   outOfSample?: string;
+  /** Suspicion thresholds (native/metrics/suspicions.ts); defaults when absent. */
+  thresholds?: { marginScales: number; referenceC: number; nearIdentical: number };
 }
 
 /** One entry of the review list: a pair with its suspicions, most suspicious first. */
@@ -172,6 +174,7 @@ export const isScoreParams: Guard<ScoreParams> = isShape<ScoreParams>({
   cacheMaxBytes: optional(isPositive),
   checkpoints: optional(isArrayOf(isString)),
   outOfSample: optional(isString),
+  thresholds: optional(isShape<{ marginScales: number; referenceC: number; nearIdentical: number }>({ marginScales: isFiniteNumber, referenceC: isFiniteNumber, nearIdentical: isFiniteNumber })),
 });
 
 const isReviewEntry = isShape<ReviewEntry>({

@@ -153,8 +153,8 @@ export type HostRequests = {
   getFactors: MethodSpec<Record<string, never>, FactorsView>;
   /** Rows where the factor differs between chosen and rejected (where it can decide). */
   getFactorRows: MethodSpec<{ factor: string }, { indices: number[] }>;
-  /** Reveal the row's line in the dataset editor. */
-  revealRow: MethodSpec<{ index: number }, { revealed: boolean }>;
+  /** Reveal and highlight the row's line in the dataset editor; `open` opens the file if no editor shows it. */
+  revealRow: MethodSpec<{ index: number; open?: boolean }, { revealed: boolean }>;
   /** Run a PrefLens command on the user's behalf (buttons in empty states). */
   runCommand: MethodSpec<{ command: 'score' | 'configureModels' | 'openReport' }, { started: boolean }>;
 };
@@ -178,6 +178,8 @@ export type WebviewEvents = {
   flagChanged: { index: number; flag: PanelFlag | null };
   /** The editor asks the panel to show this row (cursor moved to its line). */
   selectRow: { index: number };
+  /** Flags changed wholesale (cleared, or the sidecar changed on disk): reload the flag column. */
+  flagsReset: Record<string, never>;
 };
 
 export const isDatasetSummary: Guard<DatasetSummary> = isShape<DatasetSummary>({
@@ -253,7 +255,7 @@ export const hostParamGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]
   setFlag: isShape<{ index: number; flag: PanelFlag | null; note?: string }>({ index: isIndex, flag: nullable(isFlag), note: optional((v): v is string => isString(v) && v.length <= 4000) }),
   getFactors: isEmptyParams,
   getFactorRows: isShape<{ factor: string }>({ factor: isString }),
-  revealRow: isShape<{ index: number }>({ index: isIndex }),
+  revealRow: isShape<{ index: number; open?: boolean }>({ index: isIndex, open: optional(isBoolean) }),
   runCommand: isShape<{ command: 'score' | 'configureModels' | 'openReport' }>({ command: isOneOf('score', 'configureModels', 'openReport') }),
 };
 
@@ -289,4 +291,5 @@ export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEven
   scoreState: isShape<{ state: ScoreRunState; message: string | null; done: number; total: number }>({ state: isRunState, message: nullable(isString), done: isIndex, total: isIndex }),
   flagChanged: isShape<{ index: number; flag: PanelFlag | null }>({ index: isIndex, flag: nullable(isFlag) }),
   selectRow: isShape<{ index: number }>({ index: isIndex }),
+  flagsReset: isEmptyParams,
 };

@@ -86,6 +86,7 @@ export async function buildReportData(data: string, scoresPath: string, options:
 }
 
 function describeConfidentLearning(value: unknown): string {
+  if (typeof value === 'string') return value; // already described (the extension's run summary)
   const cl = (value ?? {}) as { informative?: boolean; flipRate?: number; pairs?: number; expectedIssues?: number; reason?: string };
   if (cl.informative) return `estimated label-flip rate ${(100 * (cl.flipRate ?? 0)).toFixed(1)}% over ${cl.pairs} out-of-sample pairs (about ${cl.expectedIssues} label issues)`;
   return `not run: ${cl.reason ?? 'score with --out-of-sample FIELD=VALUE to name the pairs the policy never saw'}`;

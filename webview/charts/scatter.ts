@@ -94,6 +94,9 @@ export function createScatter(store: PairStore, axes: ScatterAxes, open: (index:
       }
       pixels[o] = flag[k]! > 0 ? cFlagged : review[k]! > 0 ? cSuspicious : cBase;
     }
+    // Few points: grow each painted pixel into a 3x3 dot so a few hundred pairs are visible
+    // (a dilation of the 1-px image, so the z-order above still holds).
+    if (n <= 20_000) dilate(pixels, width, height);
     ctx.putImageData(image, 0, 0);
     xAxis.call(axisBottom(x).ticks(6));
     yAxis.call(axisLeft(y).ticks(5));
@@ -155,4 +158,24 @@ export function createScatter(store: PairStore, axes: ScatterAxes, open: (index:
   }
   redraw();
   return { node, redraw, pointAt };
+}
+
+/** Each painted pixel also paints its empty 8 neighbours (same colour): 3x3 dots. */
+function dilate(pixels: Uint32Array, width: number, height: number): void {
+  const source = pixels.slice();
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const c = source[y * width + x]!;
+      if (c === 0) continue;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue;
+          const o = yy * width + xx;
+          if (source[o] === 0 && pixels[o] === 0) pixels[o] = c;
+        }
+      }
+    }
+  }
 }

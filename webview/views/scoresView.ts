@@ -16,6 +16,8 @@ export interface ScoresState {
   total: number;
   modelsConfigured: boolean;
   analysis: AnalysisSummary | null;
+  /** Runs this panel has seen start (for tests and the status line). */
+  runs: number;
 }
 
 const STATUS: Record<ScoreRunState, string> = {
@@ -38,7 +40,7 @@ function card(id: string, label: string, value: string, data: string, hint: stri
 export function renderScores(s: ScoresState, store: PairStore, actions: { score(): void; configure(): void }): HTMLElement {
   const status = s.state === 'running' && s.total > 0 ? `Scoring… ${formatCount(s.done)} of ${formatCount(s.total)} pairs` : (s.message ?? STATUS[s.state]);
   const section = el('section', { id: 'scores', attrs: { 'aria-label': 'Scores' } },
-    el('p', { id: 'score-status', className: s.state === 'error' || s.state === 'untrusted' ? 'pl-error' : 'pl-muted', text: status, attrs: { 'data-state': s.state, role: 'status' } }),
+    el('p', { id: 'score-status', className: s.state === 'error' || s.state === 'untrusted' ? 'pl-error' : 'pl-muted', text: status, attrs: { 'data-state': s.state, 'data-runs': String(s.runs), role: 'status' } }),
   );
   if (s.state === 'running' && s.total > 0) section.append(el('progress', { id: 'score-progress', attrs: { max: String(s.total), value: String(s.done), 'aria-label': 'scoring progress' } }));
   const button = (label: string, handler: () => void) => {
