@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { configureModels } from './commands/configureModels';
+import { Counterfactuals } from './counterfactual/counterfactuals';
 import { exportFiltered } from './commands/exportFiltered';
 import { openBeside } from './commands/openBeside';
 import { openReport } from './commands/openReport';
@@ -22,6 +23,7 @@ import type { FlagValue } from '../native/data/flagsStore';
 export function activate(context: vscode.ExtensionContext): void {
   logChannel().info(`PrefLens ${String(context.extension.packageJSON.version)} activated`);
   const command = (id: string, run: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, run as (...args: unknown[]) => unknown);
+  const counterfactuals = new Counterfactuals(context);
   context.subscriptions.push(
     command('preflens.openBeside', (uri?: vscode.Uri) => openBeside(context, uri)),
     command('preflens.exportFiltered', (uri?: vscode.Uri) => exportFiltered(context, uri)),
@@ -34,6 +36,18 @@ export function activate(context: vscode.ExtensionContext): void {
     command('preflens.flagPair', (uri: unknown, index: number, flag: FlagValue | null) => flagPair(context, uri, index, flag)),
     command('preflens.swapInFile', (uri: unknown, index: number) => swapInFile(context, uri, index)),
     command('preflens.clearFlags', (uri?: unknown) => clearFlags(context, uri)),
+    counterfactuals,
+    command('preflens.editCounterfactual', async (uri?: unknown, index?: number) => {
+      const target = uri instanceof vscode.Uri ? uri : typeof uri === 'string' ? vscode.Uri.parse(uri) : vscode.window.activeTextEditor?.document.uri;
+      if (!target) return undefined;
+      let row = index;
+      if (row === undefined) {
+        const panel = DatasetPanel.find(target) ?? DatasetPanel.show(context, target, vscode.ViewColumn.Beside);
+        row = await panel.link.rowOfLine((vscode.window.activeTextEditor?.selection.active.line ?? 0) + 1);
+      }
+      return row === undefined ? undefined : counterfactuals.open(target, row);
+    }),
+    command('preflens.applyCounterfactual', (uri: vscode.Uri, index: number, n: number, mode: 'write' | 'append') => counterfactuals.apply(uri, index, n, mode)),
     command('preflens.showEngineLog', () => logChannel().show()),
     command('preflens.clearCache', async () => {
       if (!vscode.workspace.isTrusted) {

@@ -11,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { WEBVIEW_PROTOCOL_VERSION, type DatasetSummary, type FactorsView, type PairScore, type PanelFlag, type ScoreColumnName } from '../native/protocol/webviewProtocol';
+import { WEBVIEW_PROTOCOL_VERSION, type DatasetSummary, type FactorsView, type PairScore, type PanelFlag, type ScoreColumnName, type CounterfactualState } from '../native/protocol/webviewProtocol';
 import { clear, el } from './dom';
 import { connectToHost } from './hostClient';
 import { PairStore, type SortOrder } from './state/pairStore';
@@ -20,6 +20,7 @@ import { renderDatasetHeader } from './views/datasetHeader';
 import { renderFactors } from './views/factorsView';
 import { renderFilterBar, renderOverview, type OverviewHandle } from './views/overviewView';
 import { renderPairDetail } from './views/pairDetail';
+import { renderCounterfactual } from './views/counterfactualView';
 import { createPairTable, type TableHandle } from './views/pairTable';
 import { renderScores, type ScoresState } from './views/scoresView';
 import { renderValidation, renderValidationProgress } from './views/validationView';
@@ -60,6 +61,7 @@ const slots = {
   factors: el('div', { id: 'factors-slot' }),
   checkpoints: el('div', { id: 'checkpoints-slot' }),
   detail: el('div', { id: 'detail-slot' }),
+  counterfactual: el('div', { id: 'counterfactual-slot' }),
 };
 let overview: OverviewHandle | null = null;
 let table: TableHandle | null = null;
@@ -168,6 +170,7 @@ function openPair(index: number, fromEditor = false): void {
       setFlag: (flag: PanelFlag | null) => void host.request('setFlag', { index, flag }).then(() => openPair(index, true), (e: unknown) => showDetailError(e)),
       reveal: () => void host.request('revealRow', { index, open: true }),
       configureModels: () => void host.request('runCommand', { command: 'configureModels' }),
+      counterfactual: () => void host.request('counterfactual', { index, action: 'open' }),
     }));
     if (ui.tab === 3) drawCheckpoints();
   }, showDetailError);
@@ -214,7 +217,7 @@ async function loadColumns(): Promise<void> {
 
 function showSummary(summary: DatasetSummary): void {
   clear(app);
-  app.append(renderDatasetHeader(summary), validation ?? renderValidationProgress(0, summary.records), slots.scores, slots.filters, tabs(), slots.detail);
+  app.append(renderDatasetHeader(summary), validation ?? renderValidationProgress(0, summary.records), slots.scores, slots.filters, tabs(), slots.counterfactual, slots.detail);
   app.dataset.state = 'ready';
   void loadColumns().then(() => {
     if (ui.selected !== null && ui.selected < store.rows) openPair(ui.selected);
@@ -270,6 +273,22 @@ host.on('scoreAnalysis', (analysis) => {
 host.on('flagChanged', ({ index, flag }) => {
   store.patch(index, { flag: flag ? ['ok', 'noisy', 'swap', 'drop'].indexOf(flag) + 1 : 0 });
   store.commit();
+});
+let counterfactual: CounterfactualState | null = null;
+let compareVersion: number | null = null;
+function drawCounterfactual(): void {
+  if (!counterfactual) return void slots.counterfactual.replaceChildren();
+  const state = counterfactual;
+  slots.counterfactual.replaceChildren(renderCounterfactual(state, compareVersion, (n) => {
+    compareVersion = n;
+    drawCounterfactual();
+  }, { apply: (n, mode) => void host.request('counterfactual', { index: state.index, action: mode, n }) }));
+}
+host.on('counterfactual', (state) => {
+  if (counterfactual?.index !== state.index) compareVersion = null;
+  counterfactual = state;
+  compareVersion = null;
+  drawCounterfactual();
 });
 host.on('flagsReset', () => {
   void loadColumns();

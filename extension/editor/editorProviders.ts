@@ -63,6 +63,7 @@ class SuspicionLenses implements vscode.CodeLensProvider {
       const uri = document.uri.toString();
       lenses.push(new vscode.CodeLens(range, { title: `$(warning) margin ${fixed(entry.margin)} · ${entry.suspicions.map((s) => s.reason).join(', ')}${flag ? ` · flagged ${flag}` : ''}`, command: 'preflens.openPair', arguments: [uri, entry.index], tooltip: entry.suspicions.map((s) => s.evidence).join('\n') }));
       if (!flag) lenses.push(new vscode.CodeLens(range, { title: 'Flag noisy', command: 'preflens.flagPair', arguments: [uri, entry.index, 'noisy'] }));
+      lenses.push(new vscode.CodeLens(range, { title: 'Counterfactual', command: 'preflens.editCounterfactual', arguments: [uri, entry.index], tooltip: 'Edit this pair in a scratch document and watch its rewards change' }));
     }
     return lenses;
   }

@@ -27,7 +27,7 @@ import { PanelData } from './panelData';
 import { explainRow, modelsConfigured } from './explainRow';
 import { FlagsStore } from '../../native/data/flagsStore';
 import { DatasetEditorLink } from '../editor/datasetEditorLink';
-import type { PanelFlag } from '../../native/protocol/webviewProtocol';
+import type { CounterfactualState, PanelFlag } from '../../native/protocol/webviewProtocol';
 
 const VIEW_TYPE = 'preflens.panel';
 
@@ -101,6 +101,10 @@ export class DatasetPanel implements vscode.Disposable {
         flagChanged: (index, flag) => this.flagChanged(index, flag),
         revealRow: (index, open) => this.link.revealRow(index, open),
         runCommand: (command) => this.runCommand(command),
+        counterfactual: async (index, action, n) =>
+          Boolean(action === 'open'
+            ? await vscode.commands.executeCommand('preflens.editCounterfactual', this.datasetUri, index)
+            : await vscode.commands.executeCommand('preflens.applyCounterfactual', this.datasetUri, index, n, action)),
       }),
       (message) => {
         if (trace) log.trace(`host -> panel ${JSON.stringify(message).slice(0, 500)}`);
@@ -250,6 +254,11 @@ export class DatasetPanel implements vscode.Disposable {
   /** The editor (cursor, CodeLens, hover link, Problems panel) selects a row in the panel. */
   selectRow(index: number): void {
     this.emit('selectRow', { index });
+  }
+
+  /** Shows a counterfactual's latest state in the panel. */
+  showCounterfactual(state: CounterfactualState): void {
+    this.emit('counterfactual', state);
   }
 
   reveal(): void {

@@ -18,7 +18,7 @@ export function modelsConfigured(context: vscode.ExtensionContext, dataset: vsco
   }
 }
 
-export async function explainRow(context: vscode.ExtensionContext, dataset: vscode.Uri, index: number, signal: AbortSignal, edits?: { chosen?: string; rejected?: string }): Promise<PairExplanation | string> {
+export async function explainRow(context: vscode.ExtensionContext, dataset: vscode.Uri, index: number, signal: AbortSignal, edits?: { chosen?: string; rejected?: string }, sides?: ('chosen' | 'rejected')[]): Promise<PairExplanation | string> {
   if (!vscode.workspace.isTrusted) return 'Token rewards need the models, and PrefLens does not run models in an untrusted workspace.';
   let params;
   try {
@@ -28,5 +28,5 @@ export async function explainRow(context: vscode.ExtensionContext, dataset: vsco
     throw error;
   }
   const { checkpoints: _c, outOfSample: _o, tokenBudget: _t, promptSharing: _p, cacheMaxBytes: _m, thresholds: _h, ...base } = params;
-  return engine(context).requestWithRestart('explain', { ...base, index, edits }, { signal });
+  return engine(context).requestWithRestart('explain', { ...base, index, edits, sides }, { signal });
 }

@@ -52,6 +52,11 @@ export class PanelData {
     return this.flagsLoaded;
   }
 
+  /** The open dataset. */
+  dataset(): Promise<Dataset> {
+    return this.sources.dataset();
+  }
+
   /** The detected layout of the open dataset (column mapping for swaps). */
   async schema(): Promise<Dataset['schema']> {
     return (await this.sources.dataset()).schema;

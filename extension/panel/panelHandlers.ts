@@ -24,6 +24,7 @@ export interface DatasetSource {
   flagChanged(index: number, flag: PanelFlag | null): void;
   revealRow(index: number, open: boolean): Promise<boolean>;
   runCommand(command: 'score' | 'configureModels' | 'openReport'): Promise<boolean>;
+  counterfactual(index: number, action: 'open' | 'write' | 'append', n?: number): Promise<boolean>;
 }
 
 export function createPanelHandlers(source: DatasetSource): HandlerTable<HostRequests> {
@@ -62,5 +63,6 @@ export function createPanelHandlers(source: DatasetSource): HandlerTable<HostReq
     getFactorRows: { guard: hostParamGuards.getFactorRows, handle: async ({ factor }, { signal }) => ({ indices: await source.data.factorRows(factor, signal) }) },
     revealRow: { guard: hostParamGuards.revealRow, handle: async ({ index, open }) => ({ revealed: await source.revealRow(index, open ?? false) }) },
     runCommand: { guard: hostParamGuards.runCommand, handle: async ({ command }) => ({ started: await source.runCommand(command) }) },
+    counterfactual: { guard: hostParamGuards.counterfactual, handle: async ({ index, action, n }) => ({ done: await source.counterfactual(index, action, n) }) },
   };
 }

@@ -18,30 +18,16 @@
  *   bounds; a pair is explained on demand, never in bulk.
  */
 import type { Pair } from '../data/normalizePair';
-import type { Message, Turns } from '../data/messages';
+import { completionText, withCompletionText, type Side } from '../data/completionEdit';
 import { firstDivergence, tokenRewards } from '../metrics/tokenRewards';
 import { segmentRewards, splitSentences } from '../metrics/segments';
 import type { ModelRunner, SequenceScores } from './modelRunner';
+import { canSharePrompt, scoreSharedPrompt } from './promptSharing';
 import type { ModelTokenizer } from './tokenize/modelTokenizer';
 import { tokenizePairTrl } from './tokenize/trlTokenize';
 import type { PairExplanation, SideExplanation } from '../protocol/explainProtocol';
 
-export type Side = 'chosen' | 'rejected';
-
-/** Replaces the text of the last assistant turn (or the whole string completion). */
-export function withCompletionText(turns: Turns, text: string): Turns {
-  if (typeof turns === 'string') return text;
-  const last = turns.map((m) => m.role).lastIndexOf('assistant');
-  const at = last >= 0 ? last : turns.length - 1;
-  return turns.map((m, k): Message => (k === at ? { ...m, content: text } : m));
-}
-
-/** The editable text of a completion: its last assistant turn, or the whole string. */
-export function completionText(turns: Turns): string {
-  if (typeof turns === 'string') return turns;
-  const last = [...turns].reverse().find((m) => m.role === 'assistant') ?? turns.at(-1);
-  return last?.content ?? '';
-}
+export type { Side };
 
 /** Character spans of each token in the decoded completion, from growing prefixes. */
 function tokenSpans(tokenizer: ModelTokenizer, ids: readonly number[]): { text: string; spans: [number, number][] } {
@@ -105,7 +91,61 @@ export interface ExplainOptions {
   edits?: { chosen?: string; rejected?: string };
   /** Sides to run through the models (default both). */
   sides?: Side[];
+  /** Earlier results of this pair per side (read and updated): unchanged prefixes are reused. */
+  memo?: Map<Side, SideMemo>;
   signal?: AbortSignal;
+}
+
+/** What an earlier explanation of the same pair computed for one side, for prefix reuse. */
+export interface SideMemo {
+  /** Scored completion ids (the positions the scores cover). */
+  ids: number[];
+  policy: SequenceScores;
+  reference: SequenceScores;
+}
+
+/** Scores of tokens [0, L) from `head` and [L, ...) from `tail` (top-k blocks of K per token). */
+function concatScores(head: SequenceScores, L: number, tail: SequenceScores | undefined, K: number): SequenceScores {
+  const n = L + (tail?.scored ?? 0);
+  const join = <T extends Float32Array | Int32Array>(a: T, b: T | undefined, per: number, make: new (n: number) => T): T => {
+    const out = new make(n * per);
+    out.set(a.subarray(0, L * per));
+    if (b) out.set(b.subarray(0, (n - L) * per), L * per);
+    return out;
+  };
+  return {
+    scored: n,
+    tokenLogps: join(head.tokenLogps, tail?.tokenLogps, 1, Float32Array),
+    entropy: join(head.entropy, tail?.entropy, 1, Float32Array),
+    rank: join(head.rank, tail?.rank, 1, Float32Array),
+    topkIds: join(head.topkIds, tail?.topkIds, K, Int32Array),
+    topkLogps: join(head.topkLogps, tail?.topkLogps, K, Float32Array),
+  };
+}
+
+const commonPrefix = (a: readonly number[], b: readonly number[]): number => {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+};
+
+/**
+ * One side under one model, reusing an earlier run's values for the unchanged prefix: with a
+ * graph that takes a KV cache, prompt + unchanged prefix is run once and only the changed tail
+ * is scored from it (promptSharing.ts); without one, the side is run whole. Returns the scores
+ * and the first token index that was recomputed.
+ */
+async function scoreSide(runner: ModelRunner, promptIds: number[], ids: number[], memo: SequenceScores | undefined, memoIds: number[] | undefined, signal?: AbortSignal): Promise<{ scores: SequenceScores; from: number }> {
+  // The first completion token is predicted from the last prompt position, so token k of the
+  // completion depends on the prompt and tokens [0, k): keep tokens [0, L) when [0, L) match.
+  const L = memo && memoIds ? commonPrefix(memoIds, ids) : 0;
+  if (memo && L > 0 && L === ids.length && L <= memoIds!.length) return { scores: concatScores(memo, L, undefined, runner.topK), from: L };
+  if (memo && L > 0 && canSharePrompt(runner, promptIds.length + L)) {
+    const [tail] = await scoreSharedPrompt(runner, [...promptIds, ...ids.slice(0, L)], [ids.slice(L)], false);
+    return { scores: concatScores(memo, L, tail!, runner.topK), from: L };
+  }
+  const [scores] = await runner.score([{ ids: [...promptIds, ...ids], completionStart: promptIds.length }], { signal });
+  return { scores: scores!, from: 0 };
 }
 
 export async function explainPair(pair: Pair, models: ExplainModels, options: ExplainOptions): Promise<PairExplanation> {
@@ -119,11 +159,16 @@ export async function explainPair(pair: Pair, models: ExplainModels, options: Ex
   const first = Math.max(t.promptIds.length, 1);
   const full = { chosen: [...t.promptIds, ...t.chosenIds], rejected: [...t.promptIds, ...t.rejectedIds] };
   const sides = options.sides ?? ['chosen', 'rejected'];
-  const inputs = sides.map((s) => ({ ids: full[s], completionStart: t.promptIds.length }));
-  const [policy, reference] = [
-    await models.policy.score(inputs, { signal: options.signal }),
-    await models.reference.score(inputs, { signal: options.signal }),
-  ];
+  const computed: Partial<Record<Side, { policy: SequenceScores; reference: SequenceScores; from: number }>> = {};
+  for (const side of sides) {
+    const ids = full[side].slice(first);
+    const promptIds = full[side].slice(0, first);
+    const memo = options.memo?.get(side);
+    const policy = await scoreSide(models.policy, promptIds, ids, memo?.policy, memo?.ids, options.signal);
+    const reference = await scoreSide(models.reference, promptIds, ids, memo?.reference, memo?.ids, options.signal);
+    computed[side] = { policy: policy.scores, reference: reference.scores, from: Math.min(policy.from, reference.from) };
+    options.memo?.set(side, { ids, policy: policy.scores, reference: reference.scores });
+  }
   const result: PairExplanation = {
     index: pair.index,
     id: pair.id,
@@ -135,8 +180,10 @@ export async function explainPair(pair: Pair, models: ExplainModels, options: Ex
     chosenEditable: completionText(edited.chosen),
     rejectedEditable: completionText(edited.rejected),
   };
-  sides.forEach((side, k) => {
-    result[side] = explainSide(models.tokenizer, full[side].slice(first), policy[k]!, reference[k]!, options.beta, models.policy.topK, t.truncated[side]);
-  });
+  for (const side of sides) {
+    const c = computed[side]!;
+    result[side] = explainSide(models.tokenizer, full[side].slice(first), c.policy, c.reference, options.beta, models.policy.topK, t.truncated[side]);
+    result.recomputedFrom = { ...(result.recomputedFrom ?? { chosen: null, rejected: null }), [side]: c.from };
+  }
   return result;
 }

@@ -18,7 +18,7 @@ import type { ColumnMapping } from '../data/schema';
 import { BlobCache } from './blobCache';
 import type { DeviceSetting } from './device';
 import { ModelRunner } from './modelRunner';
-import { explainPair } from './explainPair';
+import { explainPair, type Side, type SideMemo } from './explainPair';
 import type { ExplainParams } from '../protocol/engineProtocol';
 import type { PairExplanation } from '../protocol/explainProtocol';
 import { SCORING_HEAD_VERSION } from './onnx/scoringHead';
@@ -78,6 +78,7 @@ export class ScoringEngine {
   private readonly runners = new Map<string, Promise<ModelRunner>>();
   private readonly tokenizers = new Map<string, Promise<ModelTokenizer>>();
   private readonly caches = new Map<string, Promise<BlobCache>>();
+  private readonly explainMemo = new Map<string, Map<Side, SideMemo>>();
 
   private runner(dir: string, params: ScoreJobParams): Promise<ModelRunner> {
     const key = `${dir}\0${params.device}\0${params.threads ?? ''}\0${params.cacheDir}`;
@@ -175,7 +176,14 @@ export class ScoringEngine {
       if (params.index >= dataset.rowCount) throw new Error(`${params.dataset} has ${dataset.rowCount} rows; there is no row ${params.index}`);
       const [row] = await dataset.readPairs(params.index, params.index + 1, signal);
       if (!row?.ok) throw new Error(row ? row.issue.message : `row ${params.index} could not be read`);
-      return await explainPair(row.pair, { tokenizer: policyTok, policy, reference }, { beta: params.beta, maxLength: params.maxLength, edits: params.edits, sides: params.sides, signal });
+      // The last few pairs explained keep their per-side results: a counterfactual edit then
+      // recomputes only from the first changed token (KV cache) or only the edited side.
+      const key = [params.dataset, params.index, params.policy, params.reference, params.maxLength].join('\0');
+      const memo = this.explainMemo.get(key) ?? new Map<Side, SideMemo>();
+      this.explainMemo.delete(key);
+      this.explainMemo.set(key, memo);
+      while (this.explainMemo.size > 8) this.explainMemo.delete(this.explainMemo.keys().next().value!);
+      return await explainPair(row.pair, { tokenizer: policyTok, policy, reference }, { beta: params.beta, maxLength: params.maxLength, edits: params.edits, sides: params.sides, signal, memo });
     } finally {
       await dataset.close();
     }

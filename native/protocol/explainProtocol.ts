@@ -5,7 +5,7 @@
  * Per-token values travel as parallel arrays (columns), not one object per token: a 1,000-token
  * response is one small message, and the panel indexes the arrays directly.
  */
-import { isArrayOf, isBoolean, isFiniteNumber, isIndex, isShape, isString, nullable, type Guard } from './guards';
+import { isArrayOf, isBoolean, isFiniteNumber, isIndex, isShape, isString, nullable, optional, type Guard } from './guards';
 
 export interface TokenColumns {
   ids: number[];
@@ -58,6 +58,9 @@ export interface PairExplanation {
   /** The editable text of each completion (its last assistant turn). */
   chosenEditable: string;
   rejectedEditable: string;
+  /** Per side: the first completion token whose values were computed in this call (0: the whole
+   *  side; n: tokens before n came from an earlier call), null when the side was not computed. */
+  recomputedFrom?: { chosen: number | null; rejected: number | null };
 }
 
 const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
@@ -98,4 +101,5 @@ export const isPairExplanation: Guard<PairExplanation> = isShape<PairExplanation
   firstDivergence: (v): v is number => Number.isInteger(v) && (v as number) >= -1,
   chosenEditable: isString,
   rejectedEditable: isString,
+  recomputedFrom: optional(isShape<{ chosen: number | null; rejected: number | null }>({ chosen: nullable(isIndex), rejected: nullable(isIndex) })),
 });

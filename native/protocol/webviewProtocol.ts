@@ -66,6 +66,31 @@ export interface FactorsView {
   lengthBias: { against: string; pearson: number | null; spearman: number | null }[];
 }
 
+/** One scored version of a counterfactual edit. */
+export interface CounterfactualVersion {
+  n: number;
+  chosen: string;
+  rejected: string;
+  chosenReward: number;
+  rejectedReward: number;
+  margin: number;
+  /** Keystroke pause to scores, in the host. */
+  latencyMs: number;
+  recomputedFrom: { chosen: number | null; rejected: number | null };
+}
+
+/** What the panel shows of a pair's counterfactual session. */
+export interface CounterfactualState {
+  index: number;
+  originalMargin: number;
+  original: { chosen: string; rejected: string };
+  versions: CounterfactualVersion[];
+  /** The explanation of the latest version's edited sides (null for sides not recomputed). */
+  latest: PairExplanation | null;
+  /** Why the latest edit could not be scored (markers damaged, engine error), or null. */
+  problem: string | null;
+}
+
 export interface PairDetail {
   index: number;
   texts: RowPreview;
@@ -155,6 +180,8 @@ export type HostRequests = {
   getFactorRows: MethodSpec<{ factor: string }, { indices: number[] }>;
   /** Reveal and highlight the row's line in the dataset editor; `open` opens the file if no editor shows it. */
   revealRow: MethodSpec<{ index: number; open?: boolean }, { revealed: boolean }>;
+  /** Open the pair as an editable counterfactual, or write / append a version to the dataset. */
+  counterfactual: MethodSpec<{ index: number; action: 'open' | 'write' | 'append'; n?: number }, { done: boolean }>;
   /** Run a PrefLens command on the user's behalf (buttons in empty states). */
   runCommand: MethodSpec<{ command: 'score' | 'configureModels' | 'openReport' }, { started: boolean }>;
 };
@@ -178,6 +205,8 @@ export type WebviewEvents = {
   flagChanged: { index: number; flag: PanelFlag | null };
   /** The editor asks the panel to show this row (cursor moved to its line). */
   selectRow: { index: number };
+  /** A counterfactual of a pair was re-scored (or failed): show it. */
+  counterfactual: CounterfactualState;
   /** Flags changed wholesale (cleared, or the sidecar changed on disk): reload the flag column. */
   flagsReset: Record<string, never>;
 };
@@ -257,6 +286,7 @@ export const hostParamGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]
   getFactorRows: isShape<{ factor: string }>({ factor: isString }),
   revealRow: isShape<{ index: number; open?: boolean }>({ index: isIndex, open: optional(isBoolean) }),
   runCommand: isShape<{ command: 'score' | 'configureModels' | 'openReport' }>({ command: isOneOf('score', 'configureModels', 'openReport') }),
+  counterfactual: isShape<{ index: number; action: 'open' | 'write' | 'append'; n?: number }>({ index: isIndex, action: isOneOf('open', 'write', 'append'), n: optional(isIndex) }),
 };
 
 export const hostResultGuards: { [K in keyof HostRequests]: Guard<HostRequests[K]['result']> } = {
@@ -279,6 +309,7 @@ export const hostResultGuards: { [K in keyof HostRequests]: Guard<HostRequests[K
   getFactorRows: isShape<{ indices: number[] }>({ indices: isIndices }),
   revealRow: isShape<{ revealed: boolean }>({ revealed: isBoolean }),
   runCommand: isShape<{ started: boolean }>({ started: isBoolean }),
+  counterfactual: isShape<{ done: boolean }>({ done: isBoolean }),
 };
 
 export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEvents[K]> } = {
@@ -292,4 +323,15 @@ export const webviewEventGuards: { [K in keyof WebviewEvents]: Guard<WebviewEven
   flagChanged: isShape<{ index: number; flag: PanelFlag | null }>({ index: isIndex, flag: nullable(isFlag) }),
   selectRow: isShape<{ index: number }>({ index: isIndex }),
   flagsReset: isEmptyParams,
+  counterfactual: isShape<CounterfactualState>({
+    index: isIndex,
+    originalMargin: isNum,
+    original: isShape<{ chosen: string; rejected: string }>({ chosen: isString, rejected: isString }),
+    versions: isArrayOf(isShape<CounterfactualVersion>({
+      n: isIndex, chosen: isString, rejected: isString, chosenReward: isNum, rejectedReward: isNum, margin: isNum, latencyMs: isNum,
+      recomputedFrom: isShape<{ chosen: number | null; rejected: number | null }>({ chosen: nullable(isIndex), rejected: nullable(isIndex) }),
+    })),
+    latest: nullable(isPairExplanation),
+    problem: nullable(isString),
+  }),
 };

@@ -67,3 +67,22 @@ test('an edit re-scores the edited side only and equals a fresh score of the edi
   const margin = original.chosen!.reward - edited.rejected!.reward;
   assert.ok(Math.abs(margin - fresh.margin!) <= 1e-4, `margin ${margin} vs ${fresh.margin}`);
 });
+
+test('a second edit of the same side reuses the unchanged prefix through the KV cache and matches a fresh run', async () => {
+  const dataset = `${G}/datasets/trl_chat.jsonl`;
+  await engine.explain({ ...base, dataset, index: 0, edits: { chosen: 'The blue whale is the largest animal in the ocean, by far.' }, sides: ['chosen'] });
+  const second = await engine.explain({ ...base, dataset, index: 0, edits: { chosen: 'The blue whale is the largest animal in the ocean, by far the heaviest.' }, sides: ['chosen'] });
+  const from = second.recomputedFrom?.chosen ?? 0;
+  assert.ok(from > 5, `recomputed only from token ${from}`);
+  const fresh = new ScoringEngine();
+  try {
+    const want = await fresh.explain({ ...base, dataset, index: 0, edits: { chosen: 'The blue whale is the largest animal in the ocean, by far the heaviest.' }, sides: ['chosen'] });
+    assert.equal(want.recomputedFrom?.chosen, 0);
+    assert.deepEqual(second.chosen!.tokens.ids, want.chosen!.tokens.ids);
+    second.chosen!.tokens.policyLogp.forEach((v, t) => assert.ok(Math.abs(v - want.chosen!.tokens.policyLogp[t]!) <= 1e-4, `policy token ${t}`));
+    second.chosen!.tokens.refLogp.forEach((v, t) => assert.ok(Math.abs(v - want.chosen!.tokens.refLogp[t]!) <= 1e-4, `reference token ${t}`));
+    assert.ok(Math.abs(second.chosen!.reward - want.chosen!.reward) <= 1e-4);
+  } finally {
+    await fresh.close();
+  }
+});

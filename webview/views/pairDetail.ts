@@ -16,6 +16,7 @@ export interface DetailActions {
   setFlag(flag: PanelFlag | null): void;
   reveal(): void;
   configureModels(): void;
+  counterfactual(): void;
 }
 
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '–');
@@ -34,7 +35,7 @@ function tooltipFor(side: SideExplanation, t: number, tip: HTMLElement): void {
   if (alts.length) tip.append(el('div', { className: 'pl-tip-key', text: 'policy top alternatives' }), ...alts.map((a) => el('div', { className: 'pl-tip-alt', text: `${JSON.stringify(a.text)}  ${fmt(a.logp, 3)}` })));
 }
 
-function renderTokens(side: SideExplanation, color: (v: number) => string, maxAbs: number, tip: HTMLElement, label: string): HTMLElement {
+export function renderTokens(side: SideExplanation, color: (v: number) => string, maxAbs: number, tip: HTMLElement, label: string): HTMLElement {
   const box = el('div', { className: 'pl-tokens', attrs: { 'aria-label': `${label} tokens coloured by reward` } });
   side.tokens.text.forEach((text, t) => {
     const span = el('span', { className: 'pl-token', text, attrs: { 'data-t': String(t) } });
@@ -92,6 +93,7 @@ export function renderPairDetail(detail: PairDetail, actions: DetailActions): HT
     button('Mark OK', () => actions.setFlag('ok')),
     ...(detail.flag ? [button('Clear flag', () => actions.setFlag(null))] : []),
     ...(detail.texts.line !== null ? [button('Show in file', actions.reveal)] : []),
+    ...(x?.chosen ? [button('Edit as counterfactual', actions.counterfactual)] : []),
   );
   node.append(flagBar);
   if (x?.chosen && x.rejected) {

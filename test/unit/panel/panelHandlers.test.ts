@@ -21,6 +21,7 @@ function host() {
       flagChanged: () => undefined,
       revealRow: async () => false,
       runCommand: async () => false,
+      counterfactual: async () => false,
     }),
     (m) => sent.push(m),
   );

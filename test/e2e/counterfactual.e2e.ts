@@ -1,0 +1,81 @@
+// Journey: a live counterfactual in real VS Code (code-server). From the pair detail, open the
+// pair as a scratch document, add a sentence to the rejected response, and watch the panel show
+// the new margin, what was recomputed and the diff; write the version back into the dataset (an
+// undoable edit), save, and find the re-scored margin equal to the counterfactual's.
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer } from './harness';
+import { stageExtension } from './stageExtension';
+
+const G = resolve('test/fixtures/trl-golden');
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('edit a response in a scratch document: the panel re-scores it live, and the version can be written back', async () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'preflens-cf-ws-'));
+  const datasetPath = join(workspace, 'pairs.jsonl');
+  cpSync(`${G}/datasets/trl_strings.jsonl`, datasetPath);
+  cpSync(`${G}/models/policy`, join(workspace, 'models', 'policy'), { recursive: true });
+  cpSync(`${G}/models/reference`, join(workspace, 'models', 'reference'), { recursive: true });
+  mkdirSync(join(workspace, '.vscode'));
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'preflens.policyModel': 'models/policy', 'preflens.referenceModel': 'models/reference', 'preflens.maxLength': 512, 'preflens.device': 'cpu', 'files.autoSave': 'off' }, null, 2));
+  const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
+  cleanups.push(() => server.stop());
+  const workbench = await openWorkbench(server.url, workspace);
+  cleanups.push(() => workbench.close());
+  const { page } = workbench;
+
+  await openFile(page, 'pairs.jsonl');
+  await runCommand(page, 'PrefLens: Score Dataset');
+  const frame = await findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 60_000);
+  await frame.waitForSelector('#score-status[data-state="done"]', { timeout: 120_000 });
+  // pair 1 (line 1): open it, then edit it as a counterfactual
+  await frame.locator('vscode-tab-header', { hasText: 'Pairs' }).click();
+  await frame.locator('#pair-table .pl-tr[data-index="0"]').click();
+  await frame.waitForSelector('#pair-detail[aria-label="pair 1"] .pl-token', { timeout: 60_000 });
+  await frame.locator('#pair-detail vscode-button', { hasText: 'Edit as counterfactual' }).click();
+  await page.locator('.tabs-container .tab', { hasText: 'pair-1.txt' }).waitFor({ timeout: 30_000 });
+  await frame.waitForSelector('#counterfactual');
+
+  // append a sentence to the rejected response (the scratch document ends with it)
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(' I am not sure about any of this.');
+  await frame.waitForSelector('#counterfactual-margin', { timeout: 60_000 });
+  // typing produces intermediate versions (debounced); wait for the one with the whole sentence
+  await until('the finished edit scored', async () => /any of this\.\s*$/.test((await frame.locator('#counterfactual ins').allTextContents()).join('')));
+  const marginText = (await frame.locator('#counterfactual-margin').textContent()) ?? '';
+  assert.match(marginText, /recomputed: rejected from token \d+/, marginText);
+  assert.doesNotMatch(marginText, /chosen from/, 'only the edited side was recomputed');
+  assert.match((await frame.locator('#counterfactual ins').allTextContents()).join(''), /I am not sure about any of this\./);
+  const cfMargin = Number(await frame.locator('#counterfactual-margin').getAttribute('data-margin'));
+  await frame.locator('#counterfactual').scrollIntoViewIfNeeded();
+  await screenshot(page, 'counterfactual-edit');
+
+  // write the latest version back into the dataset: one undoable edit of line 1, then save
+  await frame.locator('#counterfactual tr[aria-selected="true"] vscode-button', { hasText: 'Write to dataset' }).click();
+  await page.locator('.tabs-container .tab.dirty', { hasText: 'pairs.jsonl' }).waitFor({ timeout: 30_000 });
+  await page.locator('.tabs-container .tab', { hasText: 'pairs.jsonl' }).first().click();
+  await page.keyboard.press('Control+S');
+  await until('the edited line on disk', async () => readFileSync(datasetPath, 'utf8').split('\n')[0]!.includes('I am not sure about any of this.'));
+  // the saved file is re-scored; pair 1's margin equals the counterfactual's
+  await until('pair 1 re-scored', async () => {
+    const cell = await frame.locator('#pair-table .pl-tr[data-index="0"] .pl-col-margin').textContent();
+    return cell !== null && Math.abs(Number(cell) - cfMargin) < 1.5e-3;
+  }, 120_000);
+  await screenshot(page, 'counterfactual-written');
+});
