@@ -33,7 +33,7 @@ interface Session {
   inFlight?: AbortController;
 }
 
-const DEBOUNCE_MS = 250;
+const DEBOUNCE_MS = 150;
 
 export class Counterfactuals implements vscode.Disposable {
   private readonly fs = new ScratchFs();
