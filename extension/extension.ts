@@ -17,7 +17,7 @@ import { watchScoreSettings } from './editor/settingsWatcher';
 import { createStatusBar } from './editor/statusBar';
 import { engine, shutdownEngine } from './engine/engineService';
 import { disposeLog, logChannel } from './log';
-import { DatasetPanel } from './panel/datasetPanel';
+import { DatasetPanel, VIEW_TYPE } from './panel/datasetPanel';
 import type { FlagValue } from '../native/data/flagsStore';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -30,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('preflens.scoreDataset', (uri?: vscode.Uri) => scoreDataset(context, uri)),
     // Scores are cached per pair and model: a new run recomputes only new or changed pairs.
     command('preflens.rescoreChanged', (uri?: vscode.Uri) => scoreDataset(context, uri)),
+    command('preflens.restoreScores', (uri: vscode.Uri) => scoreDataset(context, uri, { quiet: true })),
     command('preflens.configureModels', (uri?: vscode.Uri) => configureModels(uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri)),
     command('preflens.openReport', (uri?: vscode.Uri) => openReport(context, uri)),
     command('preflens.openPair', (uri: unknown, index: number) => openPair(context, uri, index)),
@@ -56,6 +57,9 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       await engine(context).request('clearCache', { cacheDir: cacheDirOf(context) });
       void vscode.window.showInformationMessage('PrefLens: cache cleared.');
+    }),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => DatasetPanel.revive(context, panel, state),
     }),
     registerEditorProviders(),
     createStatusBar(),

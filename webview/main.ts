@@ -27,6 +27,8 @@ import { renderValidation, renderValidationProgress } from './views/validationVi
 import { vscodeApi } from './vscodeApi';
 
 interface UiState {
+  /** The dataset this panel shows: VS Code's webview serializer reads it to restore the panel after a reload. */
+  datasetUri?: string;
   tab: number;
   selected: number | null;
   axes: string;
@@ -216,6 +218,8 @@ async function loadColumns(): Promise<void> {
 }
 
 function showSummary(summary: DatasetSummary): void {
+  ui.datasetUri = summary.datasetUri;
+  saveUi();
   clear(app);
   app.append(renderDatasetHeader(summary), validation ?? renderValidationProgress(0, summary.records), slots.scores, slots.filters, tabs(), slots.counterfactual, slots.detail);
   app.dataset.state = 'ready';

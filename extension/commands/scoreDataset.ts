@@ -10,12 +10,13 @@ import { ProtocolRequestError } from '../../native/protocol/client';
 import { engine } from '../engine/engineService';
 import { scoreParams, SettingsProblem } from '../engine/scoreSettings';
 import { ScoreSession } from '../engine/scoreSession';
+import { SCORED_KEY } from '../engine/scoredDatasets';
 import { logChannel } from '../log';
 import { DatasetPanel } from '../panel/datasetPanel';
 
 export const UNTRUSTED_MESSAGE = 'PrefLens does not load or run models in an untrusted workspace (Restricted Mode). Trust this workspace to score datasets; viewing datasets works without trust.';
 
-export async function scoreDataset(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<void> {
+export async function scoreDataset(context: vscode.ExtensionContext, uri?: vscode.Uri, options: { quiet?: boolean } = {}): Promise<void> {
   const dataset = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!dataset || dataset.scheme !== 'file') {
     void vscode.window.showErrorMessage('PrefLens: open a dataset file first, or run Score Dataset from its context menu.');
@@ -42,7 +43,8 @@ export async function scoreDataset(context: vscode.ExtensionContext, uri?: vscod
   const name = path.basename(dataset.fsPath);
   session.start(0);
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `PrefLens: scoring ${name}`, cancellable: true },
+    // quiet: restoring a scored dataset from the cache shows progress in the status bar only
+    { location: options.quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `PrefLens: scoring ${name}`, cancellable: !options.quiet },
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
@@ -66,6 +68,8 @@ export async function scoreDataset(context: vscode.ExtensionContext, uri?: vscod
         logChannel().info(`${name}: ${summary}; model calls ${JSON.stringify(result.modelCalls)}`);
         if (result.analysis) session.setAnalysis(result.analysis);
         session.setState('done', summary);
+        const scored = new Set(context.workspaceState.get<string[]>(SCORED_KEY, []));
+        if (!scored.has(dataset.toString())) void context.workspaceState.update(SCORED_KEY, [...scored, dataset.toString()].slice(-50));
       } catch (error) {
         if (controller.signal.aborted || (error instanceof ProtocolRequestError && error.code === 'cancelled')) {
           session.setState('cancelled', 'scoring cancelled; finished pairs are cached, and scoring again continues from there');

@@ -29,6 +29,7 @@ export async function openDataset(context: vscode.ExtensionContext, uri: vscode.
 export function summarize(dataset: Dataset, uri: vscode.Uri, bytes: number): DatasetSummary {
   return {
     fileName: path.basename(uri.fsPath),
+    datasetUri: uri.toString(),
     displayPath: vscode.workspace.asRelativePath(uri, false),
     format: dataset.source.format,
     schema: dataset.schema ? { kind: dataset.schema.kind, description: dataset.schema.description } : null,

@@ -25,11 +25,12 @@ import { createPanelHandlers } from './panelHandlers';
 import { renderPanelHtml } from './panelHtml';
 import { PanelData } from './panelData';
 import { explainRow, modelsConfigured } from './explainRow';
+import { SCORED_KEY } from '../engine/scoredDatasets';
 import { FlagsStore } from '../../native/data/flagsStore';
 import { DatasetEditorLink } from '../editor/datasetEditorLink';
 import type { CounterfactualState, PanelFlag } from '../../native/protocol/webviewProtocol';
 
-const VIEW_TYPE = 'preflens.panel';
+export const VIEW_TYPE = 'preflens.panel';
 
 export class DatasetPanel implements vscode.Disposable {
   private static readonly open = new Map<string, DatasetPanel>();
@@ -43,6 +44,19 @@ export class DatasetPanel implements vscode.Disposable {
     const panel = new DatasetPanel(context, dataset, column);
     DatasetPanel.open.set(dataset.toString(), panel);
     return panel;
+  }
+
+  /**
+   * Restores a panel VS Code kept across a window reload (webview serializer): its webview
+   * state names the dataset; the UI state (tab, selection, filters) comes back from that state.
+   */
+  static revive(context: vscode.ExtensionContext, webviewPanel: vscode.WebviewPanel, state: unknown): void {
+    const uri = typeof state === 'object' && state !== null && typeof (state as { datasetUri?: unknown }).datasetUri === 'string' ? vscode.Uri.parse((state as { datasetUri: string }).datasetUri) : undefined;
+    if (!uri || DatasetPanel.open.has(uri.toString())) {
+      webviewPanel.dispose();
+      return;
+    }
+    DatasetPanel.open.set(uri.toString(), new DatasetPanel(context, uri, webviewPanel));
   }
 
   static find(dataset: vscode.Uri): DatasetPanel | undefined {
@@ -66,7 +80,7 @@ export class DatasetPanel implements vscode.Disposable {
   private constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly datasetUri: vscode.Uri,
-    column: vscode.ViewColumn,
+    column: vscode.ViewColumn | vscode.WebviewPanel,
   ) {
     const fileName = path.basename(datasetUri.fsPath);
     this.session = ScoreSession.for(datasetUri.toString());
@@ -77,19 +91,15 @@ export class DatasetPanel implements vscode.Disposable {
       flags: new FlagsStore(datasetUri.fsPath),
       explain: (index, signal) => explainRow(context, datasetUri, index, signal),
     });
-    this.panel = vscode.window.createWebviewPanel(
-      VIEW_TYPE,
-      `PrefLens: ${fileName}`,
-      { viewColumn: column, preserveFocus: true },
-      {
-        enableScripts: true,
-        enableCommandUris: false,
-        localResourceRoots: [
-          vscode.Uri.joinPath(context.extensionUri, 'dist'),
-          vscode.Uri.joinPath(context.extensionUri, 'media'),
-        ],
-      },
-    );
+    const options: vscode.WebviewOptions = {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    };
+    if (typeof column === 'object') {
+      this.panel = column;
+      this.panel.webview.options = options;
+    } else this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, `PrefLens: ${fileName}`, { viewColumn: column, preserveFocus: true }, options);
     this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'preflens.svg');
     const trace = vscode.workspace.getConfiguration('preflens').get<boolean>('trace.protocol', false);
     const log = logChannel();
@@ -113,6 +123,11 @@ export class DatasetPanel implements vscode.Disposable {
       (line) => log.warn(`[panel ${fileName}] ${line}`),
     );
     this.panel.webview.html = this.html(fileName);
+    // A dataset scored before (another window, or before a reload): its scores come back from
+    // the per-pair cache with no model call.
+    if (this.session.status().state === 'none' && vscode.workspace.isTrusted && context.workspaceState.get<string[]>(SCORED_KEY, []).includes(datasetUri.toString()) && modelsConfigured(context, datasetUri)) {
+      setTimeout(() => void vscode.commands.executeCommand('preflens.restoreScores', datasetUri), 0);
+    }
     this.link = new DatasetEditorLink({ uri: datasetUri, dataset: () => this.dataset(), session: this.session, data: this.data, selectRow: (index) => this.selectRow(index) });
     this.disposables.push(this.link);
     this.disposables.push(

@@ -101,6 +101,18 @@ export class PanelData {
       const flag = r.id ? this.flagsById.get(r.id) : undefined;
       if (flag) columns.flag[k] = FLAG_CODES.indexOf(flag.flag) + 1;
     }
+    if (this.flagsById.size > 0) {
+      // flags belong to pair ids: rows not scored yet need their ids read (only when flags exist)
+      const scored = this.sources.records();
+      for (let start = 0; start < rows; start += 4096) {
+        signal?.throwIfAborted();
+        for (const r of await dataset.readPairs(start, Math.min(rows, start + 4096), signal)) {
+          if (!r.ok || scored.get(r.pair.index)?.status === 'ok') continue;
+          const flag = this.flagsById.get(r.pair.id);
+          if (flag) columns.flag[r.pair.index] = FLAG_CODES.indexOf(flag.flag) + 1;
+        }
+      }
+    }
     const analysis = this.sources.analysis();
     if (analysis) {
       analysis.columns.index.forEach((k, j) => {

@@ -105,6 +105,8 @@ export interface PairDetail {
 export interface DatasetSummary {
   /** Base name of the dataset file, for display. */
   fileName: string;
+  /** The dataset's URI (the panel keeps it in its state, so a reloaded window restores it). */
+  datasetUri: string;
   /** Workspace-relative path when inside the workspace, else the absolute path. */
   displayPath: string;
   /** jsonl, jsonl.gz, json, parquet or folder. */
@@ -213,6 +215,7 @@ export type WebviewEvents = {
 
 export const isDatasetSummary: Guard<DatasetSummary> = isShape<DatasetSummary>({
   fileName: isString,
+  datasetUri: isString,
   displayPath: isString,
   format: isString,
   schema: nullable(isShape<{ kind: string; description: string }>({ kind: isString, description: isString })),

@@ -11,6 +11,7 @@ import { benchEngineLag } from './engineLag.bench';
 import { benchWhatIf } from './whatIf.bench';
 import { benchFactors } from './factors.bench';
 import { benchWebview } from './webview.bench';
+import { benchCounterfactual } from './counterfactual.bench';
 import type { BenchResult } from './types';
 
 const cacheDir = process.env.PREFLENS_CACHE ?? join(homedir(), '.cache', 'preflens');
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   results.push(...benchFactors());
   console.log('bench: webview');
   results.push(...(await benchWebview()));
+  console.log('bench: counterfactuals');
+  results.push(...(await benchCounterfactual(cacheDir)));
   console.log('bench: engine service');
   results.push(...(await benchEngineLag()));
   const body = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table(results)}`;

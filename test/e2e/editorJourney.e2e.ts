@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
+import { findWebviewFrame, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
 import { stageExtension } from './stageExtension';
 
 const G = resolve('test/fixtures/trl-golden');
@@ -98,10 +98,7 @@ test('cursor sync, hover, Problems panel quick fixes, an undoable swap, and re-s
   await screenshot(page, 'editor-problems');
 
   // a quick fix from the Problems panel: flag the identical pair (line 6) as noisy
-  await markers.filter({ hasText: 'identical-responses' }).first().click();
-  await page.keyboard.press('Control+.');
-  await page.locator('.action-widget .action-item, .context-view .action-item, .monaco-list-row', { hasText: 'PrefLens: Flag as noisy' }).first().click();
-  await until('the flag in the sidecar', async () => /"noisy"/.test(readFileSync(`${datasetPath}.preflens-flags.json`, 'utf8')));
+  await quickFixFromProblems(page, markers.filter({ hasText: 'identical-responses' }).first(), 'PrefLens: Flag as noisy', async () => /"noisy"/.test(readFileSync(`${datasetPath}.preflens-flags.json`, 'utf8')));
   await until('the diagnostic of the flagged pair to go', async () => !((await page.locator('.markers-panel').textContent()) ?? '').includes('identical-responses'));
   await frame.locator('vscode-tab-header', { hasText: 'Pairs' }).click();
   await frame.locator('#pair-table .pl-th[data-key="flag"]').click();
@@ -111,11 +108,8 @@ test('cursor sync, hover, Problems panel quick fixes, an undoable swap, and re-s
   // the swap quick fix: one line changes, Undo restores the file byte for byte
   const swapTarget = markers.filter({ hasText: 'PrefLens' }).first();
   const swapLine = Number(/pair (\d+)/.exec((await swapTarget.textContent()) ?? '')?.[1]);
-  await swapTarget.click();
-  await page.keyboard.press('Control+.');
   const before = await runsSoFar(frame);
-  await page.locator('.action-widget .action-item, .context-view .action-item, .monaco-list-row', { hasText: 'PrefLens: Swap chosen/rejected in the file' }).first().click();
-  await page.locator('.tab.dirty', { hasText: 'pairs.jsonl' }).waitFor({ timeout: 30_000 });
+  await quickFixFromProblems(page, swapTarget, 'PrefLens: Swap chosen/rejected in the file', () => page.locator('.tab.dirty', { hasText: 'pairs.jsonl' }).isVisible());
   await page.keyboard.press('Control+S');
   await until('the swap saved', async () => !readFileSync(datasetPath).equals(original));
   const was = original.toString('utf8').split('\n');

@@ -389,3 +389,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/**
+ * Applies a quick fix from the Problems panel: selects the marker, opens its quick fixes
+ * (Ctrl+.) and picks `title`; retried (up to three times) until `done` holds, because on a busy
+ * machine the key can reach the list before the marker is selected.
+ */
+export async function quickFixFromProblems(page: Page, marker: Locator, title: string, done: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await marker.click();
+    await sleep(300);
+    await page.keyboard.press('Control+.');
+    const action = page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: title }).first();
+    if (await action.waitFor({ timeout: 10_000 }).then(() => true, () => false)) await action.click();
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await done().catch(() => false)) return;
+      await sleep(250);
+    }
+    if (attempt >= 3) throw new Error(`the quick fix '${title}' did not take effect after ${attempt} attempts`);
+    await page.keyboard.press('Escape');
+  }
+}

@@ -61,7 +61,7 @@ const HOST = String.raw`function (opts) {
     lengthBias: [{ against: 'margin', pearson: 0.31, spearman: 0.28 }] };
   const flags = new Map();
   const handlers = {
-    ready: () => ({ protocolVersion: 2, summary: { fileName: 'pairs.jsonl', displayPath: 'data/pairs.jsonl ' + T, format: 'jsonl', schema: { kind: 'trl-explicit-conversational', description: 'TRL conversational' }, schemaProblem: null, records: N, bytes: N * 900 } }),
+    ready: () => ({ protocolVersion: 2, summary: { fileName: 'pairs.jsonl', datasetUri: 'file:///data/pairs.jsonl', displayPath: 'data/pairs.jsonl ' + T, format: 'jsonl', schema: { kind: 'trl-explicit-conversational', description: 'TRL conversational' }, schemaProblem: null, records: N, bytes: N * 900 } }),
     getScores: () => ({ state: 'done', message: 'scored ' + N + ' pairs', done: N, total: N, modelsConfigured: true, analysis }),
     getColumns: () => ({ rows: N, columns }),
     getRows: (p) => ({ rows: p.indices.map(preview) }),

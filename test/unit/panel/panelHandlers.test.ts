@@ -7,7 +7,7 @@ import { FlagsStore } from '../../../native/data/flagsStore';
 import { RequestRouter, type OutboundMessage } from '../../../native/protocol/router';
 import { WEBVIEW_PROTOCOL_VERSION, hostResultGuards, type HostRequests } from '../../../native/protocol/webviewProtocol';
 
-const summary = { fileName: 'pairs.jsonl', displayPath: 'data/pairs.jsonl', format: 'jsonl', schema: { kind: 'trl-explicit-standard', description: 'TRL' }, schemaProblem: null, records: 3, bytes: 120 };
+const summary = { fileName: 'pairs.jsonl', datasetUri: 'file:///data/pairs.jsonl', displayPath: 'data/pairs.jsonl', format: 'jsonl', schema: { kind: 'trl-explicit-standard', description: 'TRL' }, schemaProblem: null, records: 3, bytes: 120 };
 const flush = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 function host() {
