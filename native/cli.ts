@@ -6,6 +6,7 @@ import { EXPORT_FLAGS, EXPORT_OPTIONS, runExport } from './cli/export';
 import { runInspect } from './cli/inspect';
 import { SCORE_FLAGS, SCORE_OPTIONS, runScore } from './cli/score';
 import { REPORT_OPTIONS, runReport } from './cli/report';
+import { runMerge } from './cli/shards';
 import { CliUsageError, parseArgs } from './cli/args';
 import { DATASET_OPTIONS } from './cli/common';
 
@@ -21,6 +22,9 @@ Usage:
       [--checkpoints DIR,DIR]                   policy checkpoints: ensembles and trajectories
       [--out-of-sample FIELD=VALUE]             rows the policy never saw (e.g. split=heldout): confident learning
       [--no-analysis]                           skip metrics and suspicions (stream records as they come)
+      [--shard i/n]                             score shard i (from 0) of n; needs --out; merge with preflens merge
+      [--progress-json]                         progress as JSON lines on stderr (for schedulers)
+  preflens merge --out FILE SHARD...  join shard outputs in row order (checks they cover every row once)
   preflens report DATA --scores FILE --out report.html|report.json
                                      summary, margin distribution, factors (label vs model), trajectories,
                                      suspicious pairs with evidence: one self-contained, offline-safe file
@@ -58,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'score') {
     const args = parseArgs(rest, { boolean: [...SCORE_FLAGS], string: [...DATASET_OPTIONS, ...SCORE_OPTIONS] });
     return runScore(args, VERSION);
+  }
+  if (command === 'merge') {
+    const args = parseArgs(rest, { boolean: [], string: ['out'] });
+    return runMerge(args.options.get('out'), args.positionals);
   }
   if (command === 'report') {
     const args = parseArgs(rest, { boolean: [], string: [...DATASET_OPTIONS, ...REPORT_OPTIONS] });

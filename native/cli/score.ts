@@ -18,8 +18,10 @@ import type { ScoreRecord } from '../engine/scorePairs';
 import { analyzeScores, mergeMetrics, summaryOf } from '../engine/scoreAnalysis';
 import { CliUsageError, type ParsedArgs } from './args';
 import { cacheDirFrom, mappingFrom } from './common';
+import { shardRange } from './shards';
+import { Dataset } from '../data/dataset';
 
-export const SCORE_OPTIONS = ['policy', 'ref', 'beta', 'out', 'device', 'max-length', 'token-budget', 'threads', 'prompt-sharing', 'cache-max-mb', 'checkpoints', 'out-of-sample'] as const;
+export const SCORE_OPTIONS = ['policy', 'ref', 'beta', 'out', 'device', 'max-length', 'token-budget', 'threads', 'prompt-sharing', 'cache-max-mb', 'checkpoints', 'out-of-sample', 'shard'] as const;
 export const SCORE_FLAGS = ['tokens', 'progress-json', 'no-analysis'] as const;
 
 function numberOption(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean): number {
@@ -57,12 +59,23 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
   process.once('SIGINT', onSigint);
 
   const engine = new ScoringEngine();
+  const shardSpec = args.options.get('shard');
+  let shard: ReturnType<typeof shardRange> | undefined;
+  let rows = 0;
+  if (shardSpec) {
+    const dataset = await Dataset.open(data, { cacheDir, mapping: mappingFrom(args) });
+    rows = dataset.rowCount;
+    await dataset.close();
+    shard = shardRange(shardSpec, rows);
+    if (!out) throw new CliUsageError('--shard needs --out FILE (shards are merged with preflens merge)');
+  }
   const writer = out ? await AtomicFileWriter.create(out) : undefined;
-  // With --out, records are kept to add the dataset-level analysis (metrics need every pair).
-  const analyse = out !== undefined && !args.flags.has('no-analysis');
+  // With --out, records are kept to add the dataset-level analysis (metrics need every pair);
+  // a shard has only some pairs, so the analysis is left to the merged file (preflens report).
+  const analyse = out !== undefined && !args.flags.has('no-analysis') && !shard;
   const kept: ScoreRecord[] = [];
   let lastProgress = 0;
-  const params: ScoreJobParams = { dataset: data, mapping: mappingFrom(args), policy: policyDir, reference: refDir, beta, maxLength, device, tokenBudget, promptSharing, threads, tokens: args.flags.has('tokens'), cacheDir, cacheMaxBytes };
+  const params: ScoreJobParams = { dataset: data, mapping: mappingFrom(args), policy: policyDir, reference: refDir, beta, maxLength, device, tokenBudget, promptSharing, threads, tokens: args.flags.has('tokens'), cacheDir, cacheMaxBytes, start: shard?.start, end: shard?.end };
   try {
     const result = await engine.run(
       params,
@@ -115,6 +128,7 @@ export async function runScore(args: ParsedArgs, version: string): Promise<numbe
         cache: { dir: cacheDir, computed: result.stats.computed, cached: result.stats.cached },
         timings: { total_ms: Date.now() - started },
         analysis,
+        shard: shard ? { index: shard.index, count: shard.count, start: shard.start, end: shard.end, rows } : undefined,
       };
       await writeFileAtomic(`${out}.meta.json`, `${JSON.stringify(meta, null, 2)}\n`);
       process.stderr.write(`preflens: wrote ${out} (${result.ok} scored, ${result.invalid} invalid; ${result.stats.cached.policy + result.stats.cached.reference} model sides from the cache) and ${out}.meta.json\n`);
