@@ -37,6 +37,8 @@ Usage:
       [--where EXPR]                 keep rows where EXPR holds, e.g. 'margin > 0 && score_chosen >= 7'
       [--scores FILE]                scores from preflens score, for --where and --drop-suspected
       [--drop-invalid]               drop rows PrefLens cannot read (kept verbatim by default)
+      [--ref-logps]                  add TRL's ref_chosen_logps / ref_rejected_logps columns (needs --scores):
+                                     TRL's DPOTrainer then skips its reference-model pass
       [--format jsonl|parquet] [--overwrite-source] [--json]
 
 Dataset options:

@@ -12,7 +12,7 @@ import { CliUsageError, type ParsedArgs } from './args';
 import { cacheDirFrom, mappingFrom } from './common';
 
 export const EXPORT_OPTIONS = ['out', 'drop', 'drop-suspected', 'where', 'scores', 'format'] as const;
-export const EXPORT_FLAGS = ['apply-swaps', 'drop-invalid', 'overwrite-source', 'json'] as const;
+export const EXPORT_FLAGS = ['apply-swaps', 'drop-invalid', 'overwrite-source', 'json', 'ref-logps'] as const;
 
 function list(value: string | undefined): string[] {
   return value === undefined || value === 'none' || value === '' ? [] : value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -27,10 +27,14 @@ function dropFlagsFrom(value: string | undefined): FlagValue[] {
   return flags as FlagValue[];
 }
 
-async function loadScores(path: string): Promise<{ path: string; byId: Map<string, ScoreRecord>; meta?: unknown }> {
+async function loadScores(path: string): Promise<{ path: string; byId: Map<string, ScoreRecord>; byIndex: Map<number, ScoreRecord>; meta?: unknown }> {
   const byId = new Map<string, ScoreRecord>();
+  const byIndex = new Map<number, ScoreRecord>();
   for (const record of await readJsonl(path)) {
-    if (record && typeof record === 'object' && typeof (record as ScoreRecord).id === 'string') byId.set((record as ScoreRecord).id!, record as ScoreRecord);
+    if (!record || typeof record !== 'object') continue;
+    const r = record as ScoreRecord;
+    if (typeof r.id === 'string') byId.set(r.id, r);
+    if (typeof r.index === 'number') byIndex.set(r.index, r);
   }
   let meta: unknown;
   try {
@@ -38,7 +42,7 @@ async function loadScores(path: string): Promise<{ path: string; byId: Map<strin
   } catch {
     meta = undefined;
   }
-  return { path, byId, meta };
+  return { path, byId, byIndex, meta };
 }
 
 export async function runExport(args: ParsedArgs, version: string): Promise<number> {
@@ -53,6 +57,7 @@ export async function runExport(args: ParsedArgs, version: string): Promise<numb
   const dropSuspected = list(args.options.get('drop-suspected'));
   if (dropSuspected.length > 0 && !scoresPath) throw new CliUsageError('--drop-suspected needs --scores FILE (the output of preflens score)');
   const scores = scoresPath ? await loadScores(scoresPath) : undefined;
+  if (args.flags.has('ref-logps') && !scoresPath) throw new CliUsageError('--ref-logps needs --scores FILE (the output of preflens score with the reference model)');
 
   const dataset = await Dataset.open(data, { cacheDir: cacheDirFrom(args), mapping: mappingFrom(args) });
   try {
@@ -71,6 +76,7 @@ export async function runExport(args: ParsedArgs, version: string): Promise<numb
       where,
       scores,
       dropInvalid: args.flags.has('drop-invalid'),
+      refLogps: args.flags.has('ref-logps'),
       allowOverwriteSource: args.flags.has('overwrite-source'),
       version,
     });

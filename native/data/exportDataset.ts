@@ -44,7 +44,13 @@ export interface ExportOptions {
   applySwaps?: boolean;
   dropSuspected?: readonly string[];
   where?: CompiledWhere;
-  scores?: { path: string; byId: ReadonlyMap<string, ScoreRecord>; meta?: unknown };
+  scores?: { path: string; byId: ReadonlyMap<string, ScoreRecord>; byIndex?: ReadonlyMap<number, ScoreRecord>; meta?: unknown };
+  /**
+   * Add TRL's precomputed reference columns `ref_chosen_logps` / `ref_rejected_logps` (summed
+   * completion log-probs under the reference, TRL's convention) from the scores, so TRL's
+   * DPOTrainer can skip its reference pass. Every kept pair must have a score.
+   */
+  refLogps?: boolean;
   dropInvalid?: boolean;
   allowOverwriteSource?: boolean;
   version: string;
@@ -64,9 +70,21 @@ export interface ExportManifest {
   createdAt: string;
   source: { path: string; format: string; schema: string | null; sha256: string; bytes: number };
   output: { path: string; format: 'jsonl' | 'parquet'; sha256: string; bytes: number };
-  filters: { dropFlags: FlagValue[]; applySwaps: boolean; dropSuspected: string[]; where: string | null; dropInvalid: boolean };
+  filters: { dropFlags: FlagValue[]; applySwaps: boolean; dropSuspected: string[]; where: string | null; dropInvalid: boolean; refLogps?: boolean };
   counts: ExportCounts;
   scores: { path: string; meta: unknown } | null;
+}
+
+/** The row with TRL's reference columns, from its score record (matched by row, else by pair id). */
+function withRefLogps(value: Record<string, unknown>, index: number, id: string, swapped: boolean, scores: ExportOptions['scores']): Record<string, unknown> {
+  const record = scores?.byIndex?.get(index) ?? scores?.byId.get(id);
+  const chosen = record?.ref_chosen_logps;
+  const rejected = record?.ref_rejected_logps;
+  if (record?.status !== 'ok' || typeof chosen !== 'number' || typeof rejected !== 'number') {
+    throw new Error(`row ${index + 1} (pair ${id}) has no reference log-probs in ${scores?.path ?? 'the scores'}: score it, or drop it from the export (e.g. --drop-invalid, --where)`);
+  }
+  // a swapped row's chosen is the scored rejected response
+  return { ...value, ref_chosen_logps: swapped ? rejected : chosen, ref_rejected_logps: swapped ? chosen : rejected };
 }
 
 export function manifestPath(out: string): string {
@@ -168,8 +186,10 @@ export async function exportDataset(dataset: Dataset, options: ExportOptions): P
         const swap = options.applySwaps === true && flag === 'swap' && schema !== undefined && row.ok;
         counts.kept++;
         if (swap) counts.swapped++;
-        const value = row.ok ? (swap ? swapRow(row.value, schema.mapping) : row.value) : undefined;
-        if (writer) await writer.write(swap ? `${JSON.stringify(value)}\n` : await rawOrJson(row.index, value));
+        let value = row.ok ? (swap ? swapRow(row.value, schema.mapping) : row.value) : undefined;
+        if (options.refLogps && value) value = withRefLogps(value, row.index, pair.id, swap, options.scores);
+        const reserialise = swap || options.refLogps === true;
+        if (writer) await writer.write(reserialise ? `${JSON.stringify(value)}\n` : await rawOrJson(row.index, value));
         else if (value) parquetRows.push(value);
       }
     }
@@ -189,7 +209,7 @@ export async function exportDataset(dataset: Dataset, options: ExportOptions): P
     createdAt: new Date().toISOString(),
     source: { path: resolve(dataset.path), format: dataset.source.format, schema: schema?.kind ?? null, ...(await sourceHash(dataset.path)) },
     output: { path: resolve(options.out), format, ...(await sha256OfFile(options.out)) },
-    filters: { dropFlags: [...dropFlags], applySwaps: options.applySwaps === true, dropSuspected: [...dropSuspected], where: options.where?.source ?? null, dropInvalid: options.dropInvalid === true },
+    filters: { dropFlags: [...dropFlags], applySwaps: options.applySwaps === true, dropSuspected: [...dropSuspected], where: options.where?.source ?? null, dropInvalid: options.dropInvalid === true, refLogps: options.refLogps === true },
     counts,
     scores: options.scores ? { path: resolve(options.scores.path), meta: options.scores.meta ?? null } : null,
   };
