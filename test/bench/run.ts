@@ -12,6 +12,7 @@ import { benchWhatIf } from './whatIf.bench';
 import { benchFactors } from './factors.bench';
 import { benchWebview } from './webview.bench';
 import { benchCounterfactual } from './counterfactual.bench';
+import { benchScoring } from './scoringThroughput.bench';
 import type { BenchResult } from './types';
 
 const cacheDir = process.env.PREFLENS_CACHE ?? join(homedir(), '.cache', 'preflens');
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
   results.push(...benchFactors());
   console.log('bench: webview');
   results.push(...(await benchWebview()));
+  console.log('bench: scoring (GPT-2-small-sized models; several minutes)');
+  results.push(...(await benchScoring(cacheDir)));
   console.log('bench: counterfactuals');
   results.push(...(await benchCounterfactual(cacheDir)));
   console.log('bench: engine service');
