@@ -3,35 +3,20 @@
 // the new margin, what was recomputed and the diff; write the version back into the dataset (an
 // undoable edit), save, and find the re-scored margin equal to the counterfactual's.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer } from './harness';
+import { goldenWorkspace, until } from './journeySupport';
 import { stageExtension } from './stageExtension';
 
-const G = resolve('test/fixtures/trl-golden');
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('edit a response in a scratch document: the panel re-scores it live, and the version can be written back', async () => {
-  const workspace = mkdtempSync(join(tmpdir(), 'preflens-cf-ws-'));
-  const datasetPath = join(workspace, 'pairs.jsonl');
-  cpSync(`${G}/datasets/trl_strings.jsonl`, datasetPath);
-  cpSync(`${G}/models/policy`, join(workspace, 'models', 'policy'), { recursive: true });
-  cpSync(`${G}/models/reference`, join(workspace, 'models', 'reference'), { recursive: true });
-  mkdirSync(join(workspace, '.vscode'));
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'preflens.policyModel': 'models/policy', 'preflens.referenceModel': 'models/reference', 'preflens.maxLength': 512, 'preflens.device': 'cpu', 'files.autoSave': 'off' }, null, 2));
+  const { workspace, datasetPath } = goldenWorkspace('preflens-cf-ws-', { 'files.autoSave': 'off' });
   const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
   cleanups.push(() => server.stop());
   const workbench = await openWorkbench(server.url, workspace);

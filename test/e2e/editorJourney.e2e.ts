@@ -4,26 +4,17 @@
 // quick fix edits exactly one line and Undo restores the file byte for byte; a line edited on
 // disk re-scores only that pair. Each step saves a screenshot.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { findWebviewFrame, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
+import { goldenWorkspace, until } from './journeySupport';
 import { stageExtension } from './stageExtension';
 
-const G = resolve('test/fixtures/trl-golden');
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function goToLine(page: Page, line: number): Promise<void> {
   await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
@@ -43,14 +34,8 @@ async function scoredAgain(frame: Frame, runs: number): Promise<string> {
 const runsSoFar = async (frame: Frame): Promise<number> => Number(await frame.locator('#score-status').getAttribute('data-runs'));
 
 test('cursor sync, hover, Problems panel quick fixes, an undoable swap, and re-scoring one edited line', async () => {
-  const workspace = mkdtempSync(join(tmpdir(), 'preflens-editor-ws-'));
-  const datasetPath = join(workspace, 'pairs.jsonl');
-  cpSync(`${G}/datasets/trl_strings.jsonl`, datasetPath);
+  const { workspace, datasetPath } = goldenWorkspace('preflens-editor-ws-', { 'files.autoSave': 'off' });
   const original = readFileSync(datasetPath);
-  cpSync(`${G}/models/policy`, join(workspace, 'models', 'policy'), { recursive: true });
-  cpSync(`${G}/models/reference`, join(workspace, 'models', 'reference'), { recursive: true });
-  mkdirSync(join(workspace, '.vscode'));
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'preflens.policyModel': 'models/policy', 'preflens.referenceModel': 'models/reference', 'preflens.maxLength': 512, 'preflens.device': 'cpu', 'files.autoSave': 'off' }, null, 2));
   const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
   cleanups.push(() => server.stop());
   const workbench = await openWorkbench(server.url, workspace);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { buildModels, MODELS, SAMPLE } from '../../examples/buildModels';
+import { until } from './journeySupport';
 import { findWebviewFrame, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -16,13 +17,6 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function pick(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();

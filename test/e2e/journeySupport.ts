@@ -1,0 +1,29 @@
+// Shared by the journeys: polling a condition from Node (the panel's CSP forbids the eval that
+// waitForFunction needs), and a workspace holding the TRL golden dataset and models with the
+// PrefLens settings a user would set.
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const GOLDEN = resolve('test/fixtures/trl-golden');
+
+export async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A temp workspace: pairs.jsonl (a golden dataset), models/{policy,reference}, .vscode/settings.json. */
+export function goldenWorkspace(prefix: string, settings: Record<string, unknown> = {}, dataset = 'trl_strings'): { workspace: string; datasetPath: string } {
+  const workspace = mkdtempSync(join(tmpdir(), prefix));
+  const datasetPath = join(workspace, 'pairs.jsonl');
+  cpSync(`${GOLDEN}/datasets/${dataset}.jsonl`, datasetPath);
+  cpSync(`${GOLDEN}/models/policy`, join(workspace, 'models', 'policy'), { recursive: true });
+  cpSync(`${GOLDEN}/models/reference`, join(workspace, 'models', 'reference'), { recursive: true });
+  mkdirSync(join(workspace, '.vscode'));
+  const all = { 'preflens.policyModel': 'models/policy', 'preflens.referenceModel': 'models/reference', 'preflens.maxLength': 512, 'preflens.device': 'cpu', ...settings };
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(all, null, 2));
+  return { workspace, datasetPath };
+}
