@@ -28,7 +28,8 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
+/** Session options of every CPU session (the benchmarks' baselines use the same). */
+export function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,

@@ -159,18 +159,23 @@ const isPositive = (v: unknown): v is number => isFiniteNumber(v) && v > 0;
 const isCount = (v: unknown): v is number => isIndex(v);
 const isPerModel = isShape<{ policy: number; reference: number }>({ policy: isCount, reference: isCount });
 
-export const isScoreParams: Guard<ScoreParams> = isShape<ScoreParams>({
+/** Guards of the fields `score` and `explain` share: the dataset, the two models and how to run them. */
+const modelJobGuards = {
   dataset: isString,
   mapping: optional(isShape<{ prompt?: string; chosen: string; rejected: string }>({ prompt: optional(isString), chosen: isString, rejected: isString })),
   policy: isString,
   reference: isString,
   beta: isPositive,
   maxLength: isPositive,
-  device: isOneOf('auto', 'cpu', 'cuda'),
-  tokenBudget: isPositive,
-  promptSharing: optional(isOneOf('auto', 'off', 'always')),
+  device: isOneOf<'auto' | 'cpu' | 'cuda'>('auto', 'cpu', 'cuda'),
   threads: optional(isPositive),
   cacheDir: isString,
+};
+
+export const isScoreParams: Guard<ScoreParams> = isShape<ScoreParams>({
+  ...modelJobGuards,
+  tokenBudget: isPositive,
+  promptSharing: optional(isOneOf('auto', 'off', 'always')),
   cacheMaxBytes: optional(isPositive),
   checkpoints: optional(isArrayOf(isString)),
   outOfSample: optional(isString),
@@ -211,15 +216,7 @@ export const isAnalysisSummary: Guard<AnalysisSummary> = isShape<AnalysisSummary
 });
 
 export const isExplainParams: Guard<ExplainParams> = isShape<ExplainParams>({
-  dataset: isString,
-  mapping: optional(isShape<{ prompt?: string; chosen: string; rejected: string }>({ prompt: optional(isString), chosen: isString, rejected: isString })),
-  policy: isString,
-  reference: isString,
-  beta: isPositive,
-  maxLength: isPositive,
-  device: isOneOf('auto', 'cpu', 'cuda'),
-  threads: optional(isPositive),
-  cacheDir: isString,
+  ...modelJobGuards,
   index: isIndex,
   edits: optional(isShape<{ chosen?: string; rejected?: string }>({ chosen: optional(isString), rejected: optional(isString) })),
   sides: optional(isArrayOf(isOneOf('chosen', 'rejected'))),

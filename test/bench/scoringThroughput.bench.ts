@@ -38,7 +38,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { mulberry32 } from '../../examples/modelgen/prng';
 import { Dataset } from '../../native/data/dataset';
-import { defaultThreads } from '../../native/engine/device';
+import { baseOptions, defaultThreads } from '../../native/engine/device';
 import { ModelRunner } from '../../native/engine/modelRunner';
 import { tensorValueInfo } from '../../native/engine/onnx/graphEdit';
 import { DataType, modelProtoType } from '../../native/engine/onnx/onnxSchema';
@@ -90,14 +90,8 @@ async function tokenized(path: string, tok: ModelTokenizer, cacheDir: string): P
   }
 }
 
-const sessionOptions = (threads: number): ort.InferenceSession.SessionOptions => ({
-  graphOptimizationLevel: 'all',
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  logSeverityLevel: 3,
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-});
+// the engine's own CPU session options, so the baselines differ from it only in what they compute
+const sessionOptions = baseOptions;
 
 /** The naive scorer: full logits to JS, log-softmax and gather there. Returns the summed completion log-prob. */
 async function naiveSequence(session: ort.InferenceSession, ids: readonly number[], start: number): Promise<number> {
