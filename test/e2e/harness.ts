@@ -392,16 +392,33 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Applies a quick fix from the Problems panel: selects the marker, opens its quick fixes
- * (Ctrl+.) and picks `title`; retried (up to three times) until `done` holds, because on a busy
- * machine the key can reach the list before the marker is selected.
+ * (Ctrl+.) and picks `title`, until `done` holds. On a busy machine the key can reach the list
+ * before the marker is selected, so later attempts (up to three) open the same code actions
+ * from the editor on the marker's line.
  */
 export async function quickFixFromProblems(page: Page, marker: Locator, title: string, done: () => Promise<boolean>): Promise<void> {
+  const line = Number(/\[Ln (\d+)/.exec((await marker.textContent()) ?? '')?.[1]);
   for (let attempt = 1; ; attempt++) {
-    await marker.click();
-    await sleep(300);
+    if (attempt === 1 || !Number.isFinite(line)) {
+      await marker.click();
+      await sleep(300);
+    } else {
+      // the same code action from the editor, on the diagnostic's line
+      await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').fill(`:${line}`);
+      await page.keyboard.press('Enter');
+      await sleep(500);
+    }
     await page.keyboard.press('Control+.');
     const action = page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: title }).first();
-    if (await action.waitFor({ timeout: 10_000 }).then(() => true, () => false)) await action.click();
+    if (await action.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
+      // the menu animates in; a click that cannot land in time falls back to the keyboard
+      await action.click({ timeout: 5_000 }).catch(async () => {
+        await action.hover({ force: true }).catch(() => undefined);
+        await page.keyboard.press('Enter');
+      });
+    }
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (await done().catch(() => false)) return;
