@@ -11,6 +11,7 @@ import { openBeside } from './commands/openBeside';
 import { openReport } from './commands/openReport';
 import { clearFlags, flagPair, openPair, swapInFile } from './commands/pairCommands';
 import { scoreDataset } from './commands/scoreDataset';
+import { importedChoice, importScores } from './commands/importScores';
 import { cacheDirOf } from './dataset/datasetSession';
 import { registerEditorProviders } from './editor/editorProviders';
 import { watchScoreSettings } from './editor/settingsWatcher';
@@ -31,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): void {
     // Scores are cached per pair and model: a new run recomputes only new or changed pairs.
     command('preflens.rescoreChanged', (uri?: vscode.Uri) => scoreDataset(context, uri)),
     command('preflens.restoreScores', (uri: vscode.Uri) => scoreDataset(context, uri, { quiet: true })),
+    command('preflens.importScores', (uri?: vscode.Uri) => importScores(context, uri)),
+    command('preflens.restoreImport', (uri: vscode.Uri) => importScores(context, uri, importedChoice(context, uri), { quiet: true })),
     command('preflens.configureModels', (uri?: vscode.Uri) => configureModels(uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri)),
     command('preflens.openReport', (uri?: vscode.Uri) => openReport(context, uri)),
     command('preflens.openPair', (uri: unknown, index: number) => openPair(context, uri, index)),

@@ -7,6 +7,7 @@ import { runInspect } from './cli/inspect';
 import { SCORE_FLAGS, SCORE_OPTIONS, runScore } from './cli/score';
 import { REPORT_OPTIONS, runReport } from './cli/report';
 import { runMerge } from './cli/shards';
+import { IMPORT_FLAGS, IMPORT_OPTIONS, runImport } from './cli/import';
 import { CliUsageError, parseArgs } from './cli/args';
 import { DATASET_OPTIONS } from './cli/common';
 
@@ -24,6 +25,14 @@ Usage:
       [--no-analysis]                           skip metrics and suspicions (stream records as they come)
       [--shard i/n]                             score shard i (from 0) of n; needs --out; merge with preflens merge
       [--progress-json]                         progress as JSON lines on stderr (for schedulers)
+  preflens import DATA --policy SRC --ref SRC --out FILE.jsonl
+                                     log-probs computed elsewhere as a PrefLens score file (docs/interchange.md)
+      SRC: interchange rows, a vLLM prompt_logprobs dump, TRL ref_*_logps columns (--ref) or a score file
+      [--tokenizer DIR]                         check token ids against PrefLens's tokenization, per pair
+      [--strict-tokens]                         mismatched pairs become invalid instead of a warning
+      [--match auto|index|id|COLUMN]            how example_id finds its row (default: index, pair id, id column)
+      [--policy-model ID] [--ref-model ID]      pick the model in a source holding several
+      [--beta 0.1] [--max-length 1024] [--tokens] [--out-of-sample FIELD=VALUE] [--no-analysis]
   preflens merge --out FILE SHARD...  join shard outputs in row order (checks they cover every row once)
   preflens report DATA --scores FILE --out report.html|report.json
                                      summary, margin distribution, factors (label vs model), trajectories,
@@ -68,6 +77,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'merge') {
     const args = parseArgs(rest, { boolean: [], string: ['out'] });
     return runMerge(args.options.get('out'), args.positionals);
+  }
+  if (command === 'import') {
+    const args = parseArgs(rest, { boolean: [...IMPORT_FLAGS], string: [...DATASET_OPTIONS, ...IMPORT_OPTIONS] });
+    return runImport(args, VERSION);
   }
   if (command === 'report') {
     const args = parseArgs(rest, { boolean: [], string: [...DATASET_OPTIONS, ...REPORT_OPTIONS] });

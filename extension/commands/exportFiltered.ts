@@ -53,7 +53,7 @@ export async function exportFiltered(context: vscode.ExtensionContext, uri?: vsc
   const where = await askWhere();
   if (where === null) return;
   const ext = source.fsPath.toLowerCase().endsWith('.parquet') ? 'parquet' : 'jsonl';
-  const base = path.basename(source.fsPath).replace(/\.(jsonl\.gz|jsonl|json|parquet)$/i, '');
+  const base = path.basename(source.fsPath).replace(/\.(jsonl\.gz|jsonl|json|parquet|arrow)$/i, '');
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.file(path.join(path.dirname(source.fsPath), `${base}.filtered.${ext}`)),
     filters: { 'JSON Lines': ['jsonl'], Parquet: ['parquet'] },

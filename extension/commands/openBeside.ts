@@ -2,12 +2,12 @@
 import * as vscode from 'vscode';
 import { DatasetPanel } from '../panel/datasetPanel';
 
-const SUPPORTED = /\.(jsonl|jsonl\.gz|json|parquet)$/i;
+const SUPPORTED = /\.(jsonl|jsonl\.gz|json|parquet|arrow)$/i;
 
 export async function openBeside(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target) {
-    void vscode.window.showErrorMessage('PrefLens: open a dataset (.jsonl, .json, .parquet) first, or run Open Beside from its context menu.');
+    void vscode.window.showErrorMessage('PrefLens: open a dataset (.jsonl, .json, .parquet, .arrow) first, or run Open Beside from its context menu.');
     return;
   }
   if (target.scheme !== 'file') {

@@ -11,6 +11,7 @@ import { engine } from '../engine/engineService';
 import { scoreParams, SettingsProblem } from '../engine/scoreSettings';
 import { ScoreSession } from '../engine/scoreSession';
 import { SCORED_KEY } from '../engine/scoredDatasets';
+import { forgetImport } from './importScores';
 import { logChannel } from '../log';
 import { DatasetPanel } from '../panel/datasetPanel';
 
@@ -68,6 +69,7 @@ export async function scoreDataset(context: vscode.ExtensionContext, uri?: vscod
         logChannel().info(`${name}: ${summary}; model calls ${JSON.stringify(result.modelCalls)}`);
         if (result.analysis) session.setAnalysis(result.analysis);
         session.setState('done', summary);
+        await forgetImport(context, dataset);
         const scored = new Set(context.workspaceState.get<string[]>(SCORED_KEY, []));
         if (!scored.has(dataset.toString())) void context.workspaceState.update(SCORED_KEY, [...scored, dataset.toString()].slice(-50));
       } catch (error) {

@@ -10,7 +10,7 @@ import { cacheDirOf, mappingFromSettings } from '../dataset/datasetSession';
 
 export class SettingsProblem extends Error {}
 
-function resolveFolder(value: string, scope: vscode.Uri): string {
+export function resolveFolder(value: string, scope: vscode.Uri): string {
   const folder = vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath ?? path.dirname(scope.fsPath);
   const expanded = value.replace(/\$\{workspaceFolder\}/g, folder).replace(/^~(?=\/|$)/, process.env.HOME ?? '~');
   return path.isAbsolute(expanded) ? expanded : path.join(folder, expanded);

@@ -26,6 +26,7 @@ import { renderPanelHtml } from './panelHtml';
 import { PanelData } from './panelData';
 import { explainRow, modelsConfigured } from './explainRow';
 import { SCORED_KEY } from '../engine/scoredDatasets';
+import { importedChoice } from '../commands/importScores';
 import { FlagsStore } from '../../native/data/flagsStore';
 import { DatasetEditorLink } from '../editor/datasetEditorLink';
 import type { CounterfactualState, PanelFlag } from '../../native/protocol/webviewProtocol';
@@ -125,7 +126,10 @@ export class DatasetPanel implements vscode.Disposable {
     this.panel.webview.html = this.html(fileName);
     // A dataset scored before (another window, or before a reload): its scores come back from
     // the per-pair cache with no model call.
-    if (this.session.status().state === 'none' && vscode.workspace.isTrusted && context.workspaceState.get<string[]>(SCORED_KEY, []).includes(datasetUri.toString()) && modelsConfigured(context, datasetUri)) {
+    // Scores imported from elsewhere come back by importing the same files again.
+    if (this.session.status().state === 'none' && vscode.workspace.isTrusted && importedChoice(context, datasetUri)) {
+      setTimeout(() => void vscode.commands.executeCommand('preflens.restoreImport', datasetUri), 0);
+    } else if (this.session.status().state === 'none' && vscode.workspace.isTrusted && context.workspaceState.get<string[]>(SCORED_KEY, []).includes(datasetUri.toString()) && modelsConfigured(context, datasetUri)) {
       setTimeout(() => void vscode.commands.executeCommand('preflens.restoreScores', datasetUri), 0);
     }
     this.link = new DatasetEditorLink({ uri: datasetUri, dataset: () => this.dataset(), session: this.session, data: this.data, selectRow: (index) => this.selectRow(index) });

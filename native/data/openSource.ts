@@ -1,6 +1,6 @@
 /**
  * Opens any supported dataset path as a `RowSource`: `.jsonl`, `.jsonl.gz`, `.json`,
- * `.parquet`, or a folder of such shards read as one dataset in natural file-name order
+ * `.parquet`, `.arrow` (Hugging Face `datasets` files), or a folder of such shards read as one dataset in natural file-name order
  * (`train-00002-of-00010` before `train-00010-of-00010`).
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { openGzipJsonlSource } from './gzipSource';
 import { openJsonArraySource } from './jsonArraySource';
 import { openJsonlSource, type OpenJsonlOptions } from './jsonlSource';
 import { openParquetSource } from './parquetSource';
+import { openArrowSource } from './arrowSource';
 import type { DataIssue, DatasetFormat, RowResult, RowSource } from './types';
 
 export interface OpenOptions {
@@ -18,7 +19,7 @@ export interface OpenOptions {
   onProgress?: OpenJsonlOptions['onProgress'];
 }
 
-const SHARD = /\.(jsonl|jsonl\.gz|json|parquet)$/i;
+const SHARD = /\.(jsonl|jsonl\.gz|json|parquet|arrow)$/i;
 
 export function formatOf(path: string): Exclude<DatasetFormat, 'folder'> | undefined {
   const lower = path.toLowerCase();
@@ -26,6 +27,7 @@ export function formatOf(path: string): Exclude<DatasetFormat, 'folder'> | undef
   if (lower.endsWith('.jsonl')) return 'jsonl';
   if (lower.endsWith('.json')) return 'json';
   if (lower.endsWith('.parquet')) return 'parquet';
+  if (lower.endsWith('.arrow')) return 'arrow';
   return undefined;
 }
 
@@ -41,16 +43,21 @@ export async function openRowSource(path: string, options: OpenOptions): Promise
       return openJsonArraySource(path);
     case 'parquet':
       return openParquetSource(path);
+    case 'arrow':
+      return openArrowSource(path);
     default:
-      throw new Error(`${path}: unsupported file type; PrefLens reads .jsonl, .jsonl.gz, .json, .parquet or a folder of them`);
+      throw new Error(`${path}: unsupported file type; PrefLens reads .jsonl, .jsonl.gz, .json, .parquet, .arrow or a folder of them`);
   }
 }
 
 const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 async function openFolderSource(dir: string, options: OpenOptions): Promise<RowSource> {
-  const names = (await readdir(dir)).filter((name) => SHARD.test(name) && !name.startsWith('.')).sort(naturalOrder);
-  if (names.length === 0) throw new Error(`${dir}: the folder holds no .jsonl, .jsonl.gz, .json or .parquet files`);
+  let names = (await readdir(dir)).filter((name) => SHARD.test(name) && !name.startsWith('.')).sort(naturalOrder);
+  // A `datasets` save_to_disk folder: its .arrow shards are the data, state.json and
+  // dataset_info.json are metadata.
+  if (names.some((n) => /\.arrow$/i.test(n))) names = names.filter((n) => /\.arrow$/i.test(n));
+  if (names.length === 0) throw new Error(`${dir}: the folder holds no .jsonl, .jsonl.gz, .json, .parquet or .arrow files`);
   const shards: RowSource[] = [];
   try {
     for (const name of names) shards.push(await openRowSource(join(dir, name), options));

@@ -11,7 +11,7 @@
  * - Row indices are 0-based and count records only (blank lines are not records).
  */
 
-export type DatasetFormat = 'jsonl' | 'jsonl.gz' | 'json' | 'parquet' | 'folder';
+export type DatasetFormat = 'jsonl' | 'jsonl.gz' | 'json' | 'parquet' | 'arrow' | 'folder';
 
 /** Why a row (or part of it) could not be used. Stable identifiers: tests and counts use them. */
 export type IssueReason =

@@ -12,8 +12,10 @@ import { RequestRouter } from '../protocol/router';
 import { ENGINE_PROTOCOL_VERSION, engineParamGuards, type EngineRequests, type PairScore } from '../protocol/engineProtocol';
 import type { ScoreRecord } from './scorePairs';
 import { ScoringEngine } from './scoringEngine';
-import { analyzeScores } from './scoreAnalysis';
-import type { AnalysisSummary } from '../protocol/engineProtocol';
+import { analyzeScores, type AnalysisParams } from './scoreAnalysis';
+import { importScores } from '../interop/importScores';
+import { formatLocation } from '../cli/common';
+import type { AnalysisSummary, ImportParams } from '../protocol/engineProtocol';
 
 function onnxruntimeVersion(): string {
   const versions = (ort.env as { versions?: Record<string, string> }).versions;
@@ -31,7 +33,9 @@ function compact(r: ScoreRecord): PairScore {
 const REVIEW_LIMIT = 500;
 
 /** Metrics and suspicions over the whole run (the same analysis as `preflens score --out`). */
-async function summarize(engine: ScoringEngine, params: EngineRequests['score']['params'], records: ScoreRecord[], signal: AbortSignal): Promise<AnalysisSummary | null> {
+type SummaryParams = AnalysisParams & Pick<ImportParams, 'mapping' | 'outOfSample' | 'thresholds'> & { checkpoints?: string[] };
+
+async function summarize(engine: ScoringEngine | undefined, params: SummaryParams, records: ScoreRecord[], signal: AbortSignal): Promise<AnalysisSummary | null> {
   if (records.every((r) => r.status !== 'ok')) return null;
   signal.throwIfAborted();
   const analysis = await analyzeScores(engine, { records, params, mapping: params.mapping, checkpoints: params.checkpoints ?? [], outOfSample: params.outOfSample, thresholds: params.thresholds }, (line) => console.error(`preflens engine: ${line}`));
@@ -136,6 +140,23 @@ function main(): void {
       explain: {
         guard: engineParamGuards.explain,
         handle: (params, ctx) => engine.explain(params, ctx.signal),
+      },
+      importScores: {
+        guard: engineParamGuards.importScores,
+        handle: async (params, ctx) => {
+          const result = await importScores({ ...params, signal: ctx.signal });
+          const analysis = await summarize(undefined, params, result.records, ctx.signal);
+          const errors = result.issues.filter((i) => i.severity === 'error');
+          const firstProblems = [
+            ...errors.slice(0, 5).map((i) => `${formatLocation(i)}: ${i.field ? `${i.field}: ` : ''}${i.message}`),
+            ...result.tokenMismatches.slice(0, 5).map((m) => `row ${m.index} ${m.role} ${m.side}: ${m.message}`),
+          ];
+          return {
+            total: result.records.length, ok: result.ok, invalid: result.invalid, records: result.records.map(compact), analysis,
+            sources: result.sources.map((s) => ({ role: s.role, file: s.file, kind: s.kind, rows: s.rows, models: s.models })),
+            problems: errors.length, tokenMismatches: result.tokenMismatches.length, tokenizationChecked: result.tokenizationChecked, firstProblems,
+          };
+        },
       },
       clearCache: {
         guard: engineParamGuards.clearCache,

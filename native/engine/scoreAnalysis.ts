@@ -12,9 +12,12 @@ import type { ScoringEngine, ScoreJobParams } from './scoringEngine';
 import { analyzeDataset, type CheckpointMargins, type DatasetAnalysis, type ScoredPair } from '../metrics/analyzeDataset';
 import type { SuspicionThresholds } from '../metrics/suspicions';
 
+/** What the analysis needs of a run; checkpoints need the whole job (they are scored like the policy). */
+export type AnalysisParams = Pick<ScoreJobParams, 'dataset' | 'cacheDir' | 'beta'> & Partial<ScoreJobParams>;
+
 export interface AnalysisInputs {
   records: ScoreRecord[];
-  params: ScoreJobParams;
+  params: AnalysisParams;
   mapping?: ColumnMapping;
   checkpoints: string[];
   /** `FIELD=VALUE`: rows the policy was not trained on (e.g. split=heldout), for confident learning. */
@@ -22,7 +25,8 @@ export interface AnalysisInputs {
   thresholds?: SuspicionThresholds;
 }
 
-export async function analyzeScores(engine: ScoringEngine, inputs: AnalysisInputs, log: (line: string) => void): Promise<DatasetAnalysis> {
+/** `engine` may be undefined when no checkpoints are asked for (imported scores). */
+export async function analyzeScores(engine: ScoringEngine | undefined, inputs: AnalysisInputs, log: (line: string) => void): Promise<DatasetAnalysis> {
   const { records, params } = inputs;
   const dataset = await Dataset.open(params.dataset, { cacheDir: params.cacheDir, mapping: inputs.mapping });
   const pairs = await dataset.readPairs(0, dataset.rowCount);
@@ -36,7 +40,7 @@ export async function analyzeScores(engine: ScoringEngine, inputs: AnalysisInput
     const p = pair?.ok ? pair.pair : undefined;
     return {
       index: r.index, id: r.id!, chosenLogps: r.chosen_logps!, rejectedLogps: r.rejected_logps!, refChosenLogps: r.ref_chosen_logps!, refRejectedLogps: r.ref_rejected_logps!,
-      chosenTokens: r.chosen_tokens!, rejectedTokens: r.rejected_tokens!, ches: r.ches!, chesLn: r.ches_ln!,
+      chosenTokens: r.chosen_tokens!, rejectedTokens: r.rejected_tokens!, ches: r.ches ?? Number.NaN, chesLn: r.ches_ln ?? Number.NaN,
       chosenText: p ? turnsText(p.chosen) : '', rejectedText: p ? turnsText(p.rejected) : '', chosenTokenIds: r.chosen_token_ids, rejectedTokenIds: r.rejected_token_ids,
       attributes: p?.attributes, contradictory: p ? (directions.get(p.id)?.size ?? 0) > 1 : false,
       outOfSample: field !== undefined && p !== undefined && String(p.attributes[field]) === value,
@@ -44,6 +48,7 @@ export async function analyzeScores(engine: ScoringEngine, inputs: AnalysisInput
   });
   const checkpoints: CheckpointMargins[] = [];
   for (const dir of inputs.checkpoints) {
+    if (!engine || !isJob(params)) throw new Error('checkpoints are scored against the reference model: they need a scoring run, not imported scores');
     log(`scoring checkpoint ${dir} against the reference`);
     const byIndex = new Map<number, ScoreRecord>();
     await engine.run({ ...params, policy: dir, tokens: false }, { onRecords: (rs) => rs.forEach((r) => byIndex.set(r.index, r)) });
@@ -54,6 +59,10 @@ export async function analyzeScores(engine: ScoringEngine, inputs: AnalysisInput
     });
   }
   return analyzeDataset(scored, { beta: params.beta, checkpoints, thresholds: inputs.thresholds });
+}
+
+function isJob(params: AnalysisParams): params is ScoreJobParams {
+  return typeof params.policy === 'string' && typeof params.reference === 'string';
 }
 
 /** Adds the per-pair metrics to the score records (matched by row index). */

@@ -47,6 +47,37 @@ export interface ScoreParams {
   thresholds?: { marginScales: number; referenceC: number; nearIdentical: number };
 }
 
+/** Log-probs computed elsewhere, imported for a dataset (native/interop/importScores.ts). */
+export interface ImportParams {
+  dataset: string;
+  mapping?: { prompt?: string; chosen: string; rejected: string };
+  cacheDir: string;
+  beta: number;
+  /** Sources: interchange rows, a vLLM dump, TRL ref columns (reference) or a PrefLens score file. */
+  policy: string;
+  reference: string;
+  /** Model or tokenizer folder to check token ids against. */
+  tokenizer?: string;
+  maxLength?: number;
+  outOfSample?: string;
+  thresholds?: { marginScales: number; referenceC: number; nearIdentical: number };
+}
+
+export interface ImportSummary {
+  total: number;
+  ok: number;
+  invalid: number;
+  records: PairScore[];
+  analysis: AnalysisSummary | null;
+  sources: { role: string; file: string; kind: string; rows: number; models: string[] }[];
+  /** Row problems (errors) in the sources, and sides whose token ids differ from PrefLens's. */
+  problems: number;
+  tokenMismatches: number;
+  tokenizationChecked: boolean;
+  /** The first few problems and mismatches, located, for the log. */
+  firstProblems: string[];
+}
+
 /** One entry of the review list: a pair with its suspicions, most suspicious first. */
 export interface ReviewEntry {
   index: number;
@@ -149,6 +180,7 @@ export type EngineRequests = {
   score: MethodSpec<ScoreParams, ScoreResult>;
   clearCache: MethodSpec<{ cacheDir: string }, { cleared: boolean }>;
   explain: MethodSpec<ExplainParams, PairExplanation>;
+  importScores: MethodSpec<ImportParams, ImportSummary>;
 };
 
 export type EngineEvents = {
@@ -241,6 +273,21 @@ export const isPairScore: Guard<PairScore> = isShape<PairScore>({
   ches_ln: isNullableNumber,
 });
 
+const isThresholds = isShape<{ marginScales: number; referenceC: number; nearIdentical: number }>({ marginScales: isFiniteNumber, referenceC: isFiniteNumber, nearIdentical: isFiniteNumber });
+
+export const isImportParams: Guard<ImportParams> = isShape<ImportParams>({
+  dataset: isString,
+  mapping: modelJobGuards.mapping,
+  cacheDir: isString,
+  beta: isPositive,
+  policy: isString,
+  reference: isString,
+  tokenizer: optional(isString),
+  maxLength: optional(isPositive),
+  outOfSample: optional(isString),
+  thresholds: optional(isThresholds),
+});
+
 export const isScoreProgress: Guard<ScoreProgress> = isShape<ScoreProgress>({ done: isIndex, total: isIndex, records: isArrayOf(isPairScore) });
 
 export const engineParamGuards: { [K in keyof EngineRequests]: Guard<EngineRequests[K]['params']> } = {
@@ -248,6 +295,7 @@ export const engineParamGuards: { [K in keyof EngineRequests]: Guard<EngineReque
   score: isScoreParams,
   clearCache: isShape<{ cacheDir: string }>({ cacheDir: isString }),
   explain: isExplainParams,
+  importScores: isImportParams,
 };
 
 const isBackendInfo = isShape<BackendInfo>({ name: isString, bundled: isBoolean });
@@ -274,6 +322,18 @@ export const engineResultGuards: { [K in keyof EngineRequests]: Guard<EngineRequ
   }),
   clearCache: (v: unknown): v is { cleared: boolean } => isRecord(v) && isBoolean(v.cleared),
   explain: isPairExplanation,
+  importScores: isShape<ImportSummary>({
+    total: isIndex,
+    ok: isIndex,
+    invalid: isIndex,
+    records: isArrayOf(isPairScore),
+    analysis: (v: unknown): v is AnalysisSummary | null => v === null || isAnalysisSummary(v),
+    sources: isArrayOf(isShape<ImportSummary['sources'][number]>({ role: isString, file: isString, kind: isString, rows: isIndex, models: isArrayOf(isString) })),
+    problems: isIndex,
+    tokenMismatches: isIndex,
+    tokenizationChecked: isBoolean,
+    firstProblems: isArrayOf(isString),
+  }),
 };
 
 export const engineEventGuards: { [K in keyof EngineEvents]: Guard<EngineEvents[K]> } = {
