@@ -33,6 +33,8 @@ Usage:
       [--match auto|index|id|COLUMN]            how example_id finds its row (default: index, pair id, id column)
       [--policy-model ID] [--ref-model ID]      pick the model in a source holding several
       [--beta 0.1] [--max-length 1024] [--tokens] [--out-of-sample FIELD=VALUE] [--no-analysis]
+  preflens import DATA --rewardbench FILE --out FILE.jsonl [--beta 0.1]
+                                     RewardBench's per-pair scores (_outputs.jsonl, --save_all, run_dpo/run_rm JSON)
   preflens merge --out FILE SHARD...  join shard outputs in row order (checks they cover every row once)
   preflens report DATA --scores FILE --out report.html|report.json
                                      summary, margin distribution, factors (label vs model), trajectories,
@@ -49,6 +51,9 @@ Usage:
       [--ref-logps]                  add TRL's ref_chosen_logps / ref_rejected_logps columns (needs --scores):
                                      TRL's DPOTrainer then skips its reference-model pass
       [--format jsonl|parquet] [--overwrite-source] [--json]
+  preflens export DATA --scores FILE --as rewardbench|argilla --out FILE
+                                     every scored pair in RewardBench's per-pair JSONL, or Argilla records
+                                     (flags and suspicions as suggestions) plus FILE.settings.json
 
 Dataset options:
   --prompt-column C --chosen-column C --rejected-column C   map columns explicitly

@@ -1,6 +1,7 @@
 /**
  * `preflens export DATA --out FILE [--drop drop,noisy] [--apply-swaps] [--drop-suspected REASONS]
  * [--where EXPR] [--scores FILE] [--drop-invalid] [--format jsonl|parquet] [--overwrite-source]`
+ * or `preflens export DATA --scores FILE --as rewardbench|argilla --out FILE` (native/cli/interopFormats.ts)
  */
 import { stat } from 'node:fs/promises';
 import { Dataset } from '../data/dataset';
@@ -10,8 +11,9 @@ import { readJsonl } from '../data/readJsonl';
 import { compileWhere } from '../data/whereExpression';
 import { CliUsageError, type ParsedArgs } from './args';
 import { cacheDirFrom, mappingFrom } from './common';
+import { exportAs } from './interopFormats';
 
-export const EXPORT_OPTIONS = ['out', 'drop', 'drop-suspected', 'where', 'scores', 'format'] as const;
+export const EXPORT_OPTIONS = ['out', 'drop', 'drop-suspected', 'where', 'scores', 'format', 'as'] as const;
 export const EXPORT_FLAGS = ['apply-swaps', 'drop-invalid', 'overwrite-source', 'json', 'ref-logps'] as const;
 
 function list(value: string | undefined): string[] {
@@ -54,6 +56,13 @@ export async function runExport(args: ParsedArgs, version: string): Promise<numb
   if (format !== undefined && format !== 'jsonl' && format !== 'parquet') throw new CliUsageError('--format is jsonl or parquet');
   const where = args.options.has('where') ? compileWhere(args.options.get('where')!) : undefined;
   const scoresPath = args.options.get('scores');
+  const as = args.options.get('as');
+  if (as !== undefined) {
+    if (!scoresPath) throw new CliUsageError(`--as ${as} needs --scores FILE (from preflens score or preflens import)`);
+    const filters = ['drop', 'drop-suspected', 'where', 'format'].filter((o) => args.options.has(o)).concat(['apply-swaps', 'ref-logps', 'drop-invalid'].filter((f) => args.flags.has(f)));
+    if (filters.length > 0) throw new CliUsageError(`--as writes every scored pair; --${filters.join(', --')} apply to dataset exports (export the filtered dataset first, then use --as on it)`);
+    return exportAs(as, data, scoresPath, out, { cacheDir: cacheDirFrom(args), mapping: mappingFrom(args) });
+  }
   const dropSuspected = list(args.options.get('drop-suspected'));
   if (dropSuspected.length > 0 && !scoresPath) throw new CliUsageError('--drop-suspected needs --scores FILE (the output of preflens score)');
   const scores = scoresPath ? await loadScores(scoresPath) : undefined;

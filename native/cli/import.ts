@@ -1,5 +1,6 @@
 /**
  * `preflens import DATA --policy SRC --ref SRC --out FILE.jsonl [--beta 0.1] [--tokenizer DIR]
+ *   (or `--rewardbench FILE` instead of --policy/--ref: RewardBench's per-pair scores)
  *   [--strict-tokens] [--match auto|index|id|COLUMN] [--policy-model ID] [--ref-model ID]
  *   [--max-length N] [--tokens] [--out-of-sample FIELD=VALUE]`
  *
@@ -16,14 +17,24 @@ import { CONVENTION } from '../engine/scorePairs';
 import { importScores } from '../interop/importScores';
 import { ImportSourceError } from '../interop/importSources';
 import { CliUsageError, type ParsedArgs } from './args';
+import { importRewardBench } from './interopFormats';
 import { cacheDirFrom, formatLocation, mappingFrom } from './common';
 
-export const IMPORT_OPTIONS = ['policy', 'ref', 'out', 'beta', 'tokenizer', 'match', 'policy-model', 'ref-model', 'max-length', 'out-of-sample'] as const;
+export const IMPORT_OPTIONS = ['policy', 'ref', 'rewardbench', 'out', 'beta', 'tokenizer', 'match', 'policy-model', 'ref-model', 'max-length', 'out-of-sample'] as const;
 export const IMPORT_FLAGS = ['strict-tokens', 'tokens', 'no-analysis'] as const;
 
 export async function runImport(args: ParsedArgs, version: string): Promise<number> {
   const [data, ...extra] = args.positionals;
   if (!data || extra.length > 0) throw new CliUsageError('import takes exactly one DATA path (the dataset the log-probs belong to)');
+  const rewardbench = args.options.get('rewardbench');
+  if (rewardbench) {
+    const target = args.options.get('out');
+    if (!target) throw new CliUsageError('import --rewardbench FILE needs --out FILE.jsonl');
+    if (args.options.has('policy') || args.options.has('ref')) throw new CliUsageError('--rewardbench holds both models\' scores: leave out --policy and --ref');
+    const b = Number(args.options.get('beta') ?? 0.1);
+    if (!(b > 0)) throw new CliUsageError('--beta must be a positive number');
+    return importRewardBench(data, rewardbench, target, { beta: b, cacheDir: cacheDirFrom(args), mapping: mappingFrom(args), version });
+  }
   const policy = args.options.get('policy');
   const reference = args.options.get('ref');
   const out = args.options.get('out');

@@ -212,3 +212,38 @@ test('a source that is none of the importable formats is refused with what was e
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /not a format PrefLens imports .*interchange schema/);
 });
+
+test('RewardBench: scores exported in its per-pair layout and imported back give the same rewards and margins', () => {
+  const rb = join(dir, 'rb.jsonl');
+  const e = spawnSync(process.execPath, [cli, 'export', data, '--scores', engineScores, '--as', 'rewardbench', '--out', rb, '--cache-dir', cache], { encoding: 'utf8' });
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stdout, /8 pairs in RewardBench's per-pair layout/);
+  const out = join(dir, 'rb.scores.jsonl');
+  const r = run(['import', data, '--rewardbench', rb, '--beta', String(engine[0]!.beta), '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const imported = readRecords(out);
+  for (const [i, rec] of imported.entries()) {
+    assert.equal(rec.source, 'rewardbench');
+    for (const k of ['chosen_reward', 'rejected_reward', 'margin'] as const) assert.ok(Math.abs((rec[k] as number) - (engine[i]![k] as number)) < 1e-9, `row ${i} ${k}`);
+    assert.equal(rec.chosen_logps, null, 'RewardBench keeps no log-probs');
+  }
+});
+
+test('Argilla: records with PrefLens evidence as metadata and a suggestion per pair, plus the settings', async () => {
+  await new FlagsStore(data).set(engine[1]!.id as string, { flag: 'swap' });
+  const out = join(dir, 'argilla.jsonl');
+  const withAnalysis = join(dir, 'vllm.jsonl'); // an import with the analysis (review scores, suspicions)
+  const e = spawnSync(process.execPath, [cli, 'export', data, '--scores', withAnalysis, '--as', 'argilla', '--out', out, '--cache-dir', cache], { encoding: 'utf8' });
+  await new FlagsStore(data).clearAll();
+  assert.equal(e.status, 0, e.stderr);
+  const records = readRecords(out) as { id: string; fields: { chosen: string }; metadata: Record<string, unknown>; suggestions: { value: string; type: string }[] }[];
+  assert.equal(records.length, FIXTURE_PAIRS);
+  assert.equal(typeof records[0]!.metadata.margin, 'number');
+  assert.ok(records[0]!.fields.chosen.length > 0);
+  assert.deepEqual(records[1]!.suggestions.map((s) => [s.value, s.type]), [['swap', 'human']], 'a person\'s flag decides the suggestion');
+  const settings = JSON.parse(readFileSync(join(dir, 'argilla.settings.json'), 'utf8')) as { questions: { name: string }[] };
+  assert.ok(settings.questions.some((q) => q.name === 'label'));
+  const refused = spawnSync(process.execPath, [cli, 'export', data, '--scores', withAnalysis, '--as', 'argilla', '--where', 'margin > 0', '--out', out, '--cache-dir', cache], { encoding: 'utf8' });
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /--as writes every scored pair; --where apply to dataset exports/);
+});
