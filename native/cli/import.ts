@@ -59,6 +59,7 @@ export async function runImport(args: ParsedArgs, version: string): Promise<numb
   const log = (line: string): void => void process.stderr.write(`preflens: ${line}\n`);
   for (const s of result.sources) log(`${s.role}: ${s.file} (${s.kind}, ${s.rows} rows, model ${s.models.join(', ') || 'none'})`);
   const errors = result.issues.filter((i) => i.severity === 'error');
+  for (const w of result.issues.filter((i) => i.severity === 'warning' && i.field?.endsWith('_sha256'))) log(`warning: ${w.file}: ${w.message}`);
   for (const issue of errors.slice(0, 10)) log(`${formatLocation(issue)}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`);
   if (errors.length > 10) log(`… and ${errors.length - 10} more row problems`);
   if (result.tokenMismatches.length > 0) log(`${result.tokenMismatches.length} sides tokenized differently from PrefLens (first: row ${result.tokenMismatches[0]!.index} ${result.tokenMismatches[0]!.role} ${result.tokenMismatches[0]!.side}: ${result.tokenMismatches[0]!.message})`);

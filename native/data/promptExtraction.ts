@@ -45,17 +45,14 @@ export function extractStringPrompt(chosen: string, rejected: string): Extracted
   const c = Array.from(chosen);
   const r = Array.from(rejected);
   const idx = splitIndex(c, r, (a, b) => a === b, (a) => a === ' ');
-  // Python slices with a negative index from the end
-  const promptLen = idx < 0 ? Math.max(0, c.length + idx) : idx;
-  const prompt = c.slice(0, promptLen).join('');
-  // TRL: chosen[len(prompt):], rejected[len(prompt):] (lengths in code points)
-  return { prompt, chosen: c.slice(promptLen).join(''), rejected: r.slice(promptLen).join('') };
+  // TRL returns chosen[:idx], chosen[idx:], rejected[idx:] (code points); JS slices a negative
+  // index from the end as Python does, so idx -1 gives rejected's last character, as in TRL.
+  return { prompt: c.slice(0, idx).join(''), chosen: c.slice(idx).join(''), rejected: r.slice(idx).join('') };
 }
 
 export function extractMessagesPrompt(chosen: Message[], rejected: Message[]): Extracted<Message[]> {
   const idx = splitIndex(chosen, rejected, (a, b) => isDeepStrictEqual(a, b), () => false);
-  const promptLen = idx < 0 ? Math.max(0, chosen.length + idx) : idx;
-  return { prompt: chosen.slice(0, promptLen), chosen: chosen.slice(promptLen), rejected: rejected.slice(promptLen) };
+  return { prompt: chosen.slice(0, idx), chosen: chosen.slice(idx), rejected: rejected.slice(idx) };
 }
 
 /**

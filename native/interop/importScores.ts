@@ -146,6 +146,16 @@ export async function importScores(options: ImportOptions): Promise<ImportResult
   }
 
   const tokenizer = options.tokenizer ? await loadModelTokenizer(options.tokenizer) : undefined;
+  // The scale-out script records the hashes PrefLens uses (tokenizer.json + tokenizer_config.json,
+  // and the chat template): a difference explains token mismatches before any pair is compared.
+  if (tokenizer) {
+    for (const source of sources) {
+      const p = source.provenance;
+      for (const [field, theirs, ours] of [['tokenizer_sha256', p.tokenizerSha256, tokenizer.hash], ['chat_template_sha256', p.chatTemplateSha256, tokenizer.chatTemplateHash]] as const) {
+        if (theirs && ours && theirs !== ours) issues.push({ reason: 'wrong-type', severity: 'warning', file: source.file, field, message: `${field} ${theirs.slice(0, 12)}… differs from ${options.tokenizer}'s ${ours.slice(0, 12)}…: the ${source.role} was tokenized with another tokenizer or template` });
+      }
+    }
+  }
   const maxLength = options.maxLength ?? TRL_DEFAULT_MAX_LENGTH;
   const tokenMismatches: TokenMismatch[] = [];
   const records: ScoreRecord[] = pairs.map((p, index) => {

@@ -52,7 +52,9 @@ test('quirk kept: one side a prefix of the other drops the last shared character
 });
 
 test('quirk kept: a difference at index 0 with chosen ending in a space (Python chosen[-1])', () => {
-  assert.deepEqual(extractStringPrompt('abc ', 'xyz'), { prompt: 'abc', chosen: ' ', rejected: '' });
+  // Python: idx becomes -1, so chosen[:-1], chosen[-1:], rejected[-1:] (the LAST character of rejected)
+  assert.deepEqual(extractStringPrompt('abc ', 'xyz'), { prompt: 'abc', chosen: ' ', rejected: 'z' });
+  assert.deepEqual(extractStringPrompt('ab ', 'wxyz'), { prompt: 'ab', chosen: ' ', rejected: 'z' });
 });
 
 test('code points, not UTF-16 units: a shared emoji prefix stays whole', () => {
