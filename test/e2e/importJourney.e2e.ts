@@ -5,13 +5,14 @@
 // reloaded window imports again rather than scoring.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
 import { stageExtension } from './stageExtension';
 import { until } from './journeySupport';
+import { buildModels, MODELS } from '../../examples/buildModels';
 
 const PAIRS = 8; // the pairs the fixtures cover (test/fixtures/interop/makeVllmFixtures.ts)
 const cleanups: (() => Promise<void>)[] = [];
@@ -28,6 +29,7 @@ async function pick(page: Page, label: string): Promise<void> {
 const panelFrame = (page: Page): Promise<Frame> => findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 90_000);
 
 test('Import Scores shows vLLM log-probs beside the dataset, with the CLI\'s numbers, and survives a reload', async () => {
+  if (!existsSync(join(MODELS, 'policy', 'onnx', 'model.onnx'))) await buildModels(MODELS, () => undefined); // npm run models
   const workspace = mkdtempSync(join(tmpdir(), 'preflens-import-ws-'));
   const dataset = join(workspace, 'pairs.jsonl');
   writeFileSync(dataset, readFileSync('examples/sample/pairs.jsonl', 'utf8').split('\n').slice(0, PAIRS).join('\n') + '\n');

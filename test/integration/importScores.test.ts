@@ -6,10 +6,11 @@
 // tokenization mismatches are reported per row and per pair while the rest is imported.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
+import { buildModels, MODELS as MODELS_DIR } from '../../examples/buildModels';
 import { Field, Float64, List, Table, tableToIPC, Utf8, vectorFromArray, Struct } from 'apache-arrow';
 import { writeParquetRows } from '../../native/data/parquetWriter';
 import { FlagsStore } from '../../native/data/flagsStore';
@@ -24,13 +25,22 @@ const MODELS = resolve('examples/models');
 const readRecords = (path: string): Record<string, unknown>[] => readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 const SUMS = ['chosen_logps', 'rejected_logps', 'ref_chosen_logps', 'ref_rejected_logps', 'chosen_reward', 'rejected_reward', 'margin'] as const;
 
+// The embedded models are built by `npm run models` (deterministic; a fresh clone has none yet).
+async function ensureModels(): Promise<void> {
+  if (!existsSync(join(MODELS_DIR, 'policy', 'onnx', 'model.onnx'))) await buildModels(MODELS_DIR, () => undefined);
+}
+
 // The first pairs of the embedded sample, scored once by the engine with per-token arrays.
 const data = join(dir, 'sample-head.jsonl');
 writeFileSync(data, readFileSync('examples/sample/pairs.jsonl', 'utf8').split('\n').slice(0, FIXTURE_PAIRS).join('\n') + '\n');
 const engineScores = join(dir, 'engine.jsonl');
-const scored = run(['score', data, '--policy', `${MODELS}/policy`, '--ref', `${MODELS}/reference`, '--device', 'cpu', '--tokens', '--out', engineScores]);
-assert.equal(scored.status, 0, scored.stderr);
-const engine = readRecords(engineScores);
+let engine: Record<string, unknown>[] = [];
+before(async () => {
+  await ensureModels();
+  const scored = run(['score', data, '--policy', `${MODELS}/policy`, '--ref', `${MODELS}/reference`, '--device', 'cpu', '--tokens', '--out', engineScores]);
+  assert.equal(scored.status, 0, scored.stderr);
+  engine = readRecords(engineScores);
+});
 
 test('vLLM prompt_logprobs fixtures for the embedded models give the engine\'s numbers within 1e-4', () => {
   const out = join(dir, 'vllm.jsonl');
