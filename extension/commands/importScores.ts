@@ -14,7 +14,7 @@ import { ProtocolRequestError } from '../../native/protocol/client';
 import { cacheDirOf, mappingFromSettings } from '../dataset/datasetSession';
 import { engine } from '../engine/engineService';
 import { ScoreSession } from '../engine/scoreSession';
-import { resolveFolder } from '../engine/scoreSettings';
+import { resolveFolder, suspicionThresholds } from '../engine/scoreSettings';
 import { logChannel } from '../log';
 import { DatasetPanel } from '../panel/datasetPanel';
 
@@ -88,11 +88,7 @@ export async function importScores(context: vscode.ExtensionContext, uri?: vscod
     tokenizer: tokenizerSetting ? resolveFolder(tokenizerSetting, dataset) : undefined,
     maxLength: config.get<number>('maxLength', 1024),
     outOfSample: config.get<string>('outOfSample', '').trim() || undefined,
-    thresholds: {
-      marginScales: config.get<number>('suspicion.marginScales', 0.25),
-      referenceC: config.get<number>('suspicion.referenceC', 2),
-      nearIdentical: config.get<number>('suspicion.nearIdentical', 0.85),
-    },
+    thresholds: suspicionThresholds(config),
   };
   DatasetPanel.show(context, dataset, vscode.ViewColumn.Beside);
   const name = path.basename(dataset.fsPath);

@@ -16,6 +16,15 @@ export function resolveFolder(value: string, scope: vscode.Uri): string {
   return path.isAbsolute(expanded) ? expanded : path.join(folder, expanded);
 }
 
+/** The suspicion thresholds from the settings (scoring and imports use the same ones). */
+export function suspicionThresholds(config: vscode.WorkspaceConfiguration): NonNullable<ScoreParams['thresholds']> {
+  return {
+    marginScales: config.get<number>('suspicion.marginScales', 0.25),
+    referenceC: config.get<number>('suspicion.referenceC', 2),
+    nearIdentical: config.get<number>('suspicion.nearIdentical', 0.85),
+  };
+}
+
 export function scoreParams(context: vscode.ExtensionContext, dataset: vscode.Uri): ScoreParams {
   const config = vscode.workspace.getConfiguration('preflens', dataset);
   const policy = config.get<string>('policyModel', '').trim();
@@ -34,11 +43,7 @@ export function scoreParams(context: vscode.ExtensionContext, dataset: vscode.Ur
     cacheMaxBytes: config.get<number>('cacheSizeMB', 2048) * 2 ** 20,
     checkpoints: config.get<string[]>('checkpoints', []).map((c) => resolveFolder(c, dataset)),
     outOfSample: config.get<string>('outOfSample', '').trim() || undefined,
-    thresholds: {
-      marginScales: config.get<number>('suspicion.marginScales', 0.25),
-      referenceC: config.get<number>('suspicion.referenceC', 2),
-      nearIdentical: config.get<number>('suspicion.nearIdentical', 0.85),
-    },
+    thresholds: suspicionThresholds(config),
   };
   for (const [name, dir] of [['policyModel', params.policy], ['referenceModel', params.reference], ...(params.checkpoints ?? []).map((c) => ['checkpoints', c] as const)] as const) {
     if (!existsSync(dir)) throw new SettingsProblem(`preflens.${name}: ${dir} does not exist`);

@@ -9,9 +9,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
+import { openFile, openWorkbench, runCommand, screenshot, startCodeServer } from './harness';
 import { stageExtension } from './stageExtension';
-import { until } from './journeySupport';
+import { panelFrame, pick, until } from './journeySupport';
 import { buildModels, MODELS } from '../../examples/buildModels';
 
 const PAIRS = 8; // the pairs the fixtures cover (test/fixtures/interop/makeVllmFixtures.ts)
@@ -20,13 +20,6 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function pick(page: Page, label: string): Promise<void> {
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
-}
-
-const panelFrame = (page: Page): Promise<Frame> => findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 90_000);
 
 test('Import Scores shows vLLM log-probs beside the dataset, with the CLI\'s numbers, and survives a reload', async () => {
   if (!existsSync(join(MODELS, 'policy', 'onnx', 'model.onnx'))) await buildModels(MODELS, () => undefined); // npm run models

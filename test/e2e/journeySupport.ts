@@ -4,6 +4,7 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { findWebviewFrame, type Frame, type Page } from './harness';
 
 export const GOLDEN = resolve('test/fixtures/trl-golden');
 
@@ -27,3 +28,13 @@ export function goldenWorkspace(prefix: string, settings: Record<string, unknown
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(all, null, 2));
   return { workspace, datasetPath };
 }
+
+/** Clicks the first row of the open quick pick whose text contains `label`. */
+export async function pick(page: Page, label: string): Promise<void> {
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+}
+
+/** The PrefLens panel's frame once its scores section is there. */
+export const panelFrame = (page: Page): Promise<Frame> => findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 90_000);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { buildModels, MODELS, SAMPLE } from '../../examples/buildModels';
-import { until } from './journeySupport';
-import { findWebviewFrame, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
+import { panelFrame, pick, until } from './journeySupport';
+import { openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer } from './harness';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -18,13 +18,6 @@ after(async () => {
 });
 
 
-async function pick(page: Page, label: string): Promise<void> {
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
-}
-
-const panelFrame = (page: Page): Promise<Frame> => findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 90_000);
 
 test('from the VSIX: configure, score, inspect, flag from Problems, export, reload', async () => {
   execFileSync(process.execPath, ['scripts/package.mjs', '--target', 'linux-x64'], { stdio: 'inherit' });
