@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { findWebviewFrame, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
+import { findWebviewFrame, focusFirstEditor, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
 import { goldenWorkspace, until } from './journeySupport';
 import { stageExtension } from './stageExtension';
 
@@ -17,7 +17,7 @@ after(async () => {
 
 
 async function goToLine(page: Page, line: number): Promise<void> {
-  await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await focusFirstEditor(page);
   await page.keyboard.press('Control+G');
   await page.locator('.quick-input-widget input').fill(`:${line}`);
   await page.keyboard.press('Enter');
@@ -108,7 +108,7 @@ test('cursor sync, hover, Problems panel quick fixes, an undoable swap, and re-s
   await screenshot(page, 'editor-swapped');
   await scoredAgain(frame, before);
   const afterSwap = await runsSoFar(frame);
-  await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await focusFirstEditor(page);
   await page.keyboard.press('Control+Z');
   await page.keyboard.press('Control+S');
   await until('Undo to restore the file byte for byte', async () => readFileSync(datasetPath).equals(original));

@@ -331,6 +331,15 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   }
 }
 
+/**
+ * Puts the keyboard focus in the first editor group (the dataset) through the command, not a
+ * click: on a busy machine a click on the text can land on a closing menu, a hover or a toast.
+ */
+export async function focusFirstEditor(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await runCommand(page, 'View: Focus First Editor Group');
+}
+
 /** Opens a workspace file through quick open (Ctrl+P) and waits for its editor tab. */
 export async function openFile(page: Page, relativePath: string, timeoutMs = 30_000): Promise<void> {
   const base = path.basename(relativePath);
@@ -404,7 +413,7 @@ export async function quickFixFromProblems(page: Page, marker: Locator, title: s
       await sleep(300);
     } else {
       // the same code action from the editor, on the diagnostic's line
-      await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+      await focusFirstEditor(page);
       await page.keyboard.press('Control+G');
       await page.locator('.quick-input-widget input').fill(`:${line}`);
       await page.keyboard.press('Enter');
