@@ -17,7 +17,8 @@ import type { Pair } from '../data/normalizePair';
 import { readJsonl } from '../data/readJsonl';
 import type { ColumnMapping } from '../data/schema';
 import { toArgillaRecords, type ArgillaScoreInput } from '../interop/argillaExport';
-import { createRewardBenchMatcher, parseRewardBenchOutput, rewardBenchToRecords, toRewardBenchJsonl, type RewardBenchExportRecord } from '../interop/rewardBench';
+import { createRewardBenchMatcher, parseRewardBenchOutput, rewardBenchToRecords } from '../interop/rewardBench';
+import { toRewardBenchJsonl, type RewardBenchExportRecord } from '../interop/rewardBenchExport';
 import { CliUsageError } from './args';
 
 async function datasetPairs(data: string, cacheDir: string, mapping?: ColumnMapping): Promise<{ pairs: (Pair | null)[]; rowCount: number }> {

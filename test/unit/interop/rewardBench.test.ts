@@ -8,10 +8,8 @@ import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { Dataset } from '../../../native/data/dataset';
 import type { Pair } from '../../../native/data/normalizePair';
-import {
-  createRewardBenchMatcher, parseRewardBenchOutput, rewardBenchToRecords, toRewardBenchJsonl, toRewardBenchScoresJson,
-  type RewardBenchEntry, type RewardBenchExportRecord,
-} from '../../../native/interop/rewardBench';
+import { createRewardBenchMatcher, parseRewardBenchOutput, rewardBenchToRecords, type RewardBenchEntry } from '../../../native/interop/rewardBench';
+import { toRewardBenchJsonl, toRewardBenchScoresJson, type RewardBenchExportRecord } from '../../../native/interop/rewardBenchExport';
 
 const FIX = resolve('test/fixtures/interop/rewardbench');
 const read = (name: string): string => readFileSync(join(FIX, name), 'utf8');
