@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer } from './harness';
-import { goldenWorkspace, until } from './journeySupport';
-import { stageExtension } from './stageExtension';
+import { findWebviewFrame, runCommand, screenshot } from './harness';
+import { goldenWorkspace, openDatasetWorkbench, until } from './journeySupport';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -17,13 +16,7 @@ after(async () => {
 
 test('edit a response in a scratch document: the panel re-scores it live, and the version can be written back', async () => {
   const { workspace, datasetPath } = goldenWorkspace('preflens-cf-ws-', { 'files.autoSave': 'off' });
-  const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
-  cleanups.push(() => server.stop());
-  const workbench = await openWorkbench(server.url, workspace);
-  cleanups.push(() => workbench.close());
-  const { page } = workbench;
-
-  await openFile(page, 'pairs.jsonl');
+  const page = await openDatasetWorkbench(workspace, cleanups);
   await runCommand(page, 'PrefLens: Score Dataset');
   const frame = await findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 60_000);
   await frame.waitForSelector('#score-status[data-state="done"]', { timeout: 120_000 });

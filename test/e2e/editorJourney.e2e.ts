@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { findWebviewFrame, focusFirstEditor, openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
-import { goldenWorkspace, until } from './journeySupport';
-import { stageExtension } from './stageExtension';
+import { findWebviewFrame, focusFirstEditor, quickFixFromProblems, runCommand, screenshot, type Frame, type Page } from './harness';
+import { goldenWorkspace, openDatasetWorkbench, until } from './journeySupport';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -36,13 +35,7 @@ const runsSoFar = async (frame: Frame): Promise<number> => Number(await frame.lo
 test('cursor sync, hover, Problems panel quick fixes, an undoable swap, and re-scoring one edited line', async () => {
   const { workspace, datasetPath } = goldenWorkspace('preflens-editor-ws-', { 'files.autoSave': 'off' });
   const original = readFileSync(datasetPath);
-  const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
-  cleanups.push(() => server.stop());
-  const workbench = await openWorkbench(server.url, workspace);
-  cleanups.push(() => workbench.close());
-  const { page } = workbench;
-
-  await openFile(page, 'pairs.jsonl');
+  const page = await openDatasetWorkbench(workspace, cleanups);
   await runCommand(page, 'PrefLens: Score Dataset');
   const frame = await findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 60_000);
   await frame.waitForSelector('#score-status[data-state="done"]', { timeout: 120_000 });

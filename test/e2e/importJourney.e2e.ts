@@ -9,9 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { openFile, openWorkbench, runCommand, screenshot, startCodeServer } from './harness';
-import { stageExtension } from './stageExtension';
-import { panelFrame, pick, until } from './journeySupport';
+import { runCommand, screenshot } from './harness';
+import { openDatasetWorkbench, panelFrame, pick, until } from './journeySupport';
 import { buildModels, MODELS } from '../../examples/buildModels';
 
 const PAIRS = 8; // the pairs the fixtures cover (test/fixtures/interop/makeVllmFixtures.ts)
@@ -38,12 +37,7 @@ test('Import Scores shows vLLM log-probs beside the dataset, with the CLI\'s num
   assert.equal(cli.status, 0, cli.stderr);
   const meta = JSON.parse(readFileSync(`${cliOut}.meta.json`, 'utf8')) as { analysis: { rewardAccuracy: number } };
 
-  const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
-  cleanups.push(() => server.stop());
-  const workbench = await openWorkbench(server.url, workspace);
-  cleanups.push(() => workbench.close());
-  const { page } = workbench;
-  await openFile(page, 'pairs.jsonl');
+  const page = await openDatasetWorkbench(workspace, cleanups);
 
   await runCommand(page, 'PrefLens: Import Scores…');
   await pick(page, 'Log-probs computed elsewhere');

@@ -4,7 +4,8 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findWebviewFrame, type Frame, type Page } from './harness';
+import { findWebviewFrame, openFile, openWorkbench, startCodeServer, type CodeServerOptions, type Frame, type Page } from './harness';
+import { stageExtension } from './stageExtension';
 
 export const GOLDEN = resolve('test/fixtures/trl-golden');
 
@@ -38,3 +39,17 @@ export async function pick(page: Page, label: string): Promise<void> {
 
 /** The PrefLens panel's frame once its scores section is there. */
 export const panelFrame = (page: Page): Promise<Frame> => findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 90_000);
+
+/**
+ * code-server on `workspace` (the extension under test staged, unless `options` installs a VSIX),
+ * a workbench page on it, and pairs.jsonl open in the editor. Both are closed by `cleanups`.
+ */
+export async function openDatasetWorkbench(workspace: string, cleanups: (() => Promise<void>)[], options: Partial<CodeServerOptions> = {}): Promise<Page> {
+  const extension = options.vsixPath === undefined ? { extensionDevPath: stageExtension() } : {};
+  const server = await startCodeServer({ workspace, trustEnabled: false, ...extension, ...options });
+  cleanups.push(() => server.stop());
+  const workbench = await openWorkbench(server.url, workspace);
+  cleanups.push(() => workbench.close());
+  await openFile(workbench.page, 'pairs.jsonl');
+  return workbench.page;
+}

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { buildModels, MODELS, SAMPLE } from '../../examples/buildModels';
-import { findWebviewFrame, openFile, openWorkbench, runCommand, screenshot, startCodeServer, type Frame, type Page } from './harness';
-import { stageExtension } from './stageExtension';
+import { findWebviewFrame, runCommand, screenshot, type Frame, type Page } from './harness';
+import { openDatasetWorkbench } from './journeySupport';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -51,13 +51,7 @@ test('the sample, scored with the embedded models: scatter -> worst pair -> toke
   for (const part of ['policy', 'reference', 'checkpoints']) cpSync(resolve(MODELS, part), join(workspace, 'models', part), { recursive: true });
   mkdirSync(join(workspace, '.vscode'));
   writeFileSync(join(workspace, '.vscode', 'settings.json'), settings('Default Dark Modern'));
-  const server = await startCodeServer({ workspace, extensionDevPath: stageExtension(), trustEnabled: false });
-  cleanups.push(() => server.stop());
-  const workbench = await openWorkbench(server.url, workspace);
-  cleanups.push(() => workbench.close());
-  const { page } = workbench;
-
-  await openFile(page, 'pairs.jsonl');
+  const page = await openDatasetWorkbench(workspace, cleanups);
   await runCommand(page, 'PrefLens: Score Dataset');
   const frame = await findWebviewFrame(page, async (f) => (await f.locator('#scores').count()) > 0, 60_000);
   await frame.waitForSelector('#score-status[data-state="done"]', { timeout: 300_000 });

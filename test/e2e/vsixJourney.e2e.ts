@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { buildModels, MODELS, SAMPLE } from '../../examples/buildModels';
-import { panelFrame, pick, until } from './journeySupport';
-import { openFile, openWorkbench, quickFixFromProblems, runCommand, screenshot, startCodeServer } from './harness';
+import { openDatasetWorkbench, panelFrame, pick, until } from './journeySupport';
+import { openFile, quickFixFromProblems, runCommand, screenshot } from './harness';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -28,12 +28,7 @@ test('from the VSIX: configure, score, inspect, flag from Problems, export, relo
   const datasetPath = join(workspace, 'pairs.jsonl');
   cpSync(SAMPLE, datasetPath);
   for (const part of ['policy', 'reference']) cpSync(join(MODELS, part), join(workspace, 'models', part), { recursive: true });
-  const server = await startCodeServer({ workspace, vsixPath: vsix, trustEnabled: false, settings: { 'files.autoSave': 'off', 'preflens.maxLength': 512, 'preflens.device': 'cpu' } });
-  cleanups.push(() => server.stop());
-  const workbench = await openWorkbench(server.url, workspace);
-  cleanups.push(() => workbench.close());
-  const { page } = workbench;
-  await openFile(page, 'pairs.jsonl');
+  const page = await openDatasetWorkbench(workspace, cleanups, { vsixPath: vsix, settings: { 'files.autoSave': 'off', 'preflens.maxLength': 512, 'preflens.device': 'cpu' } });
 
   // configure the models through the command: two quick picks over the folders found
   await runCommand(page, 'PrefLens: Configure Models');
