@@ -68,7 +68,9 @@ export async function exportFiltered(context: vscode.ExtensionContext, uri?: vsc
   }
   const keys = new Set(picked.map((c) => c.key));
   const dropFlags: FlagValue[] = [...(keys.has('drop') ? ['drop' as const] : []), ...(keys.has('noisy') ? ['noisy' as const] : [])];
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PrefLens: exporting', cancellable: true }, async (_progress, token) => {
+  // The progress notification ends with the export; the result is offered after it, so that an
+  // unanswered result message does not leave "exporting" (and the dataset) open.
+  const counts = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PrefLens: exporting', cancellable: true }, async (_progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     const dataset = await openDataset(context, source, controller.signal);
@@ -89,15 +91,17 @@ export async function exportFiltered(context: vscode.ExtensionContext, uri?: vsc
         version: String(context.extension.packageJSON.version),
         signal: controller.signal,
       });
-      const c = manifest.counts;
-      logChannel().info(`exported ${source.fsPath} -> ${target.fsPath}: ${JSON.stringify(c)}`);
-      const action = await vscode.window.showInformationMessage(`PrefLens: kept ${c.kept} of ${c.rows} rows (${c.swapped} swapped) in ${path.basename(target.fsPath)}.`, 'Open', 'Open Manifest');
-      if (action === 'Open') await vscode.commands.executeCommand('vscode.open', target);
-      if (action === 'Open Manifest') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(manifestPath(target.fsPath)));
+      logChannel().info(`exported ${source.fsPath} -> ${target.fsPath}: ${JSON.stringify(manifest.counts)}`);
+      return manifest.counts;
     } catch (error) {
       if (!controller.signal.aborted) void vscode.window.showErrorMessage(`PrefLens export failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     } finally {
       await dataset.close();
     }
   });
+  if (!counts) return;
+  const action = await vscode.window.showInformationMessage(`PrefLens: kept ${counts.kept} of ${counts.rows} rows (${counts.swapped} swapped) in ${path.basename(target.fsPath)}.`, 'Open', 'Open Manifest');
+  if (action === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+  if (action === 'Open Manifest') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(manifestPath(target.fsPath)));
 }

@@ -78,6 +78,12 @@ test('Export Filtered Dataset writes the filtered file and its manifest', async 
   const toast = page.locator('.notifications-toasts', { hasText: 'PrefLens: kept' });
   await toast.waitFor({ timeout: 60_000 });
   assert.match((await toast.textContent()) ?? '', /kept 35 of 37 rows/);
+  // the export's progress notification closes with the export, not when the result is dismissed
+  const progress = page.locator('.notifications-toasts .notification-list-item', { hasText: 'PrefLens: exporting' });
+  for (let waited = 0; (await progress.count()) > 0; waited += 200) {
+    assert.ok(waited < 15_000, 'the "PrefLens: exporting" notification stayed open after the export');
+    await page.waitForTimeout(200);
+  }
   await screenshot(page, 'export-done');
   const out = join(workspace, 'pairs.filtered.jsonl');
   const written = readFileSync(out, 'utf8').trim().split('\n');
