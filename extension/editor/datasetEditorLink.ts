@@ -3,19 +3,24 @@
  * pair in the panel (debounced), the panel's selection reveals and highlights its line, scored
  * lines show their margin and flag at the end of the line (only in the visible ranges, redrawn
  * on scroll, so files with millions of lines stay fast), and suspicious pairs are diagnostics in
- * the Problems panel with their evidence (pairs a person has flagged are considered reviewed).
+ * the Problems panel with their evidence (pairs a person has flagged are considered reviewed), as
+ * are the rows the background validation found unreadable or odd (file, line, column, field).
  *
  * Design note: one link per open panel, created and disposed with it. Everything is read from
  * the panel's open Dataset (line numbers), its ScoreSession (numbers, analysis) and its
  * PanelData (flags); nothing here reads the file again.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Dataset } from '../../native/data/dataset';
 import { rowAtLine } from '../../native/data/rowAtLine';
 import type { ScoreSession } from '../engine/scoreSession';
 import type { PanelData } from '../panel/panelData';
+import type { IssueSummary } from '../../native/protocol/webviewProtocol';
 
 export const DIAGNOSTIC_SOURCE = 'PrefLens';
+/** Row problems have their own source: the suspicion quick fixes (flag, swap) do not apply to them. */
+export const ROW_DIAGNOSTIC_SOURCE = 'PrefLens dataset';
 let diagnostics: vscode.DiagnosticCollection | undefined;
 
 export function preflensDiagnostics(): vscode.DiagnosticCollection {
@@ -49,6 +54,8 @@ export class DatasetEditorLink implements vscode.Disposable {
   private suppressCursorUntil = 0;
   private cursorTimer: ReturnType<typeof setTimeout> | undefined;
   private decorateTimer: ReturnType<typeof setTimeout> | undefined;
+  private rowIssues: readonly IssueSummary[] = [];
+  private diagnosticsRun = 0;
 
   constructor(private readonly deps: LinkDeps) {
     const key = deps.uri.toString();
@@ -115,13 +122,49 @@ export class DatasetEditorLink implements vscode.Disposable {
     this.scheduleDecorations();
   }
 
-  private async updateDiagnostics(): Promise<void> {
-    const analysis = this.deps.session.currentAnalysis();
-    const collection = preflensDiagnostics();
-    if (!analysis) return void collection.delete(this.deps.uri);
-    const dataset = await this.deps.dataset();
-    const flags = await this.deps.data.flags();
+  /** The validation's row problems (empty: none, or the file changed and is being checked again). */
+  setRowIssues(issues: readonly IssueSummary[]): void {
+    this.rowIssues = issues;
+    void this.updateDiagnostics();
+  }
+
+  private rowIssueDiagnostics(covered: (issue: IssueSummary) => boolean = () => false): vscode.Diagnostic[] {
+    // Issues name their file: a folder of shards has none to attach them to here (the panel lists them).
+    const fileName = path.basename(this.deps.uri.fsPath);
     const list: vscode.Diagnostic[] = [];
+    for (const issue of this.rowIssues) {
+      if (issue.file !== fileName || issue.line === null || covered(issue)) continue;
+      const column = Math.max(0, (issue.column ?? 1) - 1);
+      const range = new vscode.Range(issue.line - 1, column, issue.line - 1, Number.MAX_SAFE_INTEGER);
+      const d = new vscode.Diagnostic(range, issue.message, issue.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+      d.source = ROW_DIAGNOSTIC_SOURCE;
+      d.code = issue.reason;
+      list.push(d);
+    }
+    return list;
+  }
+
+  private async updateDiagnostics(): Promise<void> {
+    // Updates overlap (scores, flags and validation all trigger one); only the latest may write.
+    const run = ++this.diagnosticsRun;
+    const analysis = this.deps.session.currentAnalysis();
+    const dataset = analysis ? await this.deps.dataset() : undefined;
+    const flags = analysis ? await this.deps.data.flags() : undefined;
+    if (run !== this.diagnosticsRun) return;
+    const collection = preflensDiagnostics();
+    if (!analysis || !dataset || !flags) {
+      const list = this.rowIssueDiagnostics();
+      return void (list.length > 0 ? collection.set(this.deps.uri, list) : collection.delete(this.deps.uri));
+    }
+    // A row warning the scores also raise (identical responses) is said once, by the suspicion;
+    // a pair a person has flagged is reviewed, its warnings included.
+    const records = this.deps.session.scoredRecords();
+    const suspected = new Set(analysis.review.flatMap((e) => e.suspicions.map((s) => `${e.index}:${s.reason}`)));
+    const list = this.rowIssueDiagnostics((issue) => {
+      if (issue.severity === 'error' || issue.index === null) return false;
+      const id = records.get(issue.index)?.id;
+      return suspected.has(`${issue.index}:${issue.reason}`) || (typeof id === 'string' && flags.has(id));
+    });
     for (const entry of analysis.review) {
       if (flags.has(entry.id)) continue; // reviewed by a person
       const line = dataset.source.lineOf?.(entry.index);

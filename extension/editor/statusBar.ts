@@ -10,14 +10,20 @@ export function createStatusBar(): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('preflens.status', vscode.StatusBarAlignment.Left, 50);
   item.name = 'PrefLens';
   item.command = 'preflens.openBeside';
+  // Focus in the PrefLens panel (or any webview) leaves no active text editor: the item keeps
+  // showing the dataset last active while it is still open beside it.
+  let last: vscode.Uri | undefined;
   const update = (): void => {
-    const uri = vscode.window.activeTextEditor?.document.uri;
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (active) last = active;
+    const stillVisible = (u: vscode.Uri): boolean => vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === u.toString());
+    const uri = active ?? (last && stillVisible(last) ? last : undefined);
     const session = uri ? ScoreSession.peek(uri.toString()) : undefined;
     const status = session?.status();
     if (!session || !status || status.state === 'none') return item.hide();
     const analysis = session.currentAnalysis();
     if (status.state === 'running') {
-      item.text = `$(sync~spin) PrefLens ${status.done}/${status.total || '?'}`;
+      item.text = status.total > 0 ? `$(sync~spin) PrefLens ${status.done}/${status.total}` : '$(sync~spin) PrefLens scoring…';
       item.tooltip = 'PrefLens is scoring this dataset; click to open the panel';
     } else if (status.state === 'done' && analysis) {
       item.text = `$(graph) PrefLens ${(100 * analysis.rewardAccuracy).toFixed(1)}% · $(warning) ${analysis.suspicious}`;
@@ -30,5 +36,5 @@ export function createStatusBar(): vscode.Disposable {
   };
   const stop = ScoreSession.subscribeAll(() => update());
   update();
-  return vscode.Disposable.from(item, vscode.window.onDidChangeActiveTextEditor(update), { dispose: stop });
+  return vscode.Disposable.from(item, vscode.window.onDidChangeActiveTextEditor(update), vscode.window.onDidChangeVisibleTextEditors(update), { dispose: stop });
 }

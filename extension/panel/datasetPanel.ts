@@ -193,6 +193,7 @@ export class DatasetPanel implements vscode.Disposable {
       (result) => {
         this.validated = true;
         this.emit('datasetValidated', result);
+        this.link.setRowIssues(result.issues);
       },
       (error: unknown) => {
         if (!controller.signal.aborted) logChannel().error(`validating ${this.datasetUri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
@@ -207,6 +208,7 @@ export class DatasetPanel implements vscode.Disposable {
     this.validation?.abort();
     this.validation = undefined;
     this.validated = false;
+    this.link.setRowIssues([]);
     const previous = this.opened;
     this.opened = undefined;
     await previous?.then((d) => d.close(), () => undefined);

@@ -161,7 +161,7 @@ export function normalizeRow(row: Record<string, unknown>, schema: DetectedSchem
   }
   const identity = pairIdentity(extracted.prompt, extracted.chosen, extracted.rejected);
   if (JSON.stringify(extracted.chosen) === JSON.stringify(extracted.rejected)) {
-    warnings.push(toIssue(loc, { reason: 'identical-responses', field: 'chosen', message: 'chosen is identical to rejected: the pair carries no preference (kept, flagged)' }, 'warning'));
+    warnings.push(toIssue(loc, { reason: 'identical-responses', field: 'chosen', message: 'chosen is identical to rejected: the pair carries no preference (kept, with this warning)' }, 'warning'));
   }
   const forwarded = row.chat_template_kwargs;
   return {

@@ -56,7 +56,7 @@ test('from the VSIX: configure, score, inspect, flag from Problems, export, relo
 
   // flag two pairs to drop from the Problems panel (quick fixes)
   await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
-  const markers = page.locator('.markers-panel .monaco-list-row', { hasText: 'PrefLens' });
+  const markers = page.locator('.markers-panel .monaco-list-row', { hasText: '(margin ' });
   await until('PrefLens problems', async () => (await markers.count()) >= 3);
   const drops = (): number => {
     if (!existsSync(`${datasetPath}.preflens-flags.json`)) return 0;

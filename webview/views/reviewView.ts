@@ -28,7 +28,8 @@ export function renderReview(analysis: AnalysisSummary, open: (index: number) =>
   const section = el('section', { id: 'review', attrs: { 'aria-label': 'Suspicious pairs' } });
   section.append(
     el('ul', { className: 'pl-stats' },
-      el('li', { id: 'ranking-accuracy', text: `ranking accuracy: policy ${pct(analysis.rankingAccuracy)}, reference ${pct(analysis.referenceRankingAccuracy)}; alignment gap ${analysis.alignmentGapPP.toFixed(1)} pp` }),
+      // the gap is measured from the idealized accuracy (METRICS 3.3), not from the reference's: say both
+      el('li', { id: 'ranking-accuracy', text: `ranking accuracy: policy ${pct(analysis.rankingAccuracy)}, reference ${pct(analysis.referenceRankingAccuracy)}, idealized ${pct(analysis.rankingAccuracy + analysis.alignmentGapPP / 100)} (median over β); alignment gap ${analysis.alignmentGapPP.toFixed(1)} pp = idealized − policy` }),
       el('li', { id: 'confident-learning', text: `confident learning: ${analysis.confidentLearning}` }),
     ),
     el('h3', { className: 'pl-subtitle', text: `Suspicious pairs (${formatCount(analysis.suspicious)})`, attrs: { id: 'suspicious-count', 'data-count': String(analysis.suspicious) } }),
