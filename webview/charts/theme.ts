@@ -3,8 +3,6 @@
  * light, dark and high-contrast themes all work, and canvas drawing (which cannot use CSS
  * variables) gets concrete colours.
  */
-import { scaleDiverging } from 'd3-scale';
-import { interpolateRdBu } from 'd3-scale-chromatic';
 
 export function themeColor(variable: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(variable).trim();
@@ -23,11 +21,22 @@ export const chartColors = () => ({
 });
 
 /**
- * Token-reward colours: a diverging scale centred at zero (red: the token lowers the
- * response's reward, blue: raises it), symmetric so equal magnitudes look equal.
+ * Token-reward colours: red lowers the response's reward, blue raises it, and the strength of the
+ * tint is |reward| / maxAbs (symmetric, so equal magnitudes look equal). The tint is translucent
+ * over the theme's background, so a token near zero looks like plain text in light, dark and
+ * high-contrast themes alike, and the text keeps the theme's foreground colour (the tint stops at
+ * 70% so that colour stays readable on it).
  */
+export const TOKEN_RED = [178, 24, 43] as const;
+export const TOKEN_BLUE = [33, 102, 172] as const;
+export const TOKEN_MAX_ALPHA = 0.7;
+
 export function rewardScale(maxAbs: number): (value: number) => string {
   const m = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs : 1;
-  const scale = scaleDiverging(interpolateRdBu).domain([-m, 0, m]);
-  return (v: number) => scale(Number.isFinite(v) ? v : 0);
+  return (v: number) => {
+    const value = Number.isFinite(v) ? v : 0;
+    const [r, g, b] = value < 0 ? TOKEN_RED : TOKEN_BLUE;
+    const alpha = TOKEN_MAX_ALPHA * Math.min(1, Math.abs(value) / m);
+    return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(3)})`;
+  };
 }

@@ -57,7 +57,7 @@ export function renderCounterfactual(state: CounterfactualState, compare: number
     const maxAbs = Math.max(1e-9, ...explained.tokens.reward.map(Math.abs));
     const tip = el('div', { className: 'pl-tooltip', attrs: { role: 'tooltip' } });
     tip.hidden = true;
-    node.append(el('h4', { text: `${side} token rewards (version ${latest.n})` }), renderTokens(explained, rewardScale(maxAbs), maxAbs, tip, side), tip);
+    node.append(el('h4', { text: `${side} token rewards (version ${latest.n})` }), renderTokens(explained, rewardScale(maxAbs), tip, side), tip);
   }
   const table = el('table', { className: 'pl-small-table', attrs: { 'aria-label': 'counterfactual versions' } }, el('tr', {}, ...['version', 'margin', 'Δ vs original', 'latency', ''].map((h) => el('th', { text: h }))));
   for (const v of [...state.versions].reverse()) {

@@ -35,13 +35,11 @@ function tooltipFor(side: SideExplanation, t: number, tip: HTMLElement): void {
   if (alts.length) tip.append(el('div', { className: 'pl-tip-key', text: 'policy top alternatives' }), ...alts.map((a) => el('div', { className: 'pl-tip-alt', text: `${JSON.stringify(a.text)}  ${fmt(a.logp, 3)}` })));
 }
 
-export function renderTokens(side: SideExplanation, color: (v: number) => string, maxAbs: number, tip: HTMLElement, label: string): HTMLElement {
+export function renderTokens(side: SideExplanation, color: (v: number) => string, tip: HTMLElement, label: string): HTMLElement {
   const box = el('div', { className: 'pl-tokens', attrs: { 'aria-label': `${label} tokens coloured by reward` } });
   side.tokens.text.forEach((text, t) => {
     const span = el('span', { className: 'pl-token', text, attrs: { 'data-t': String(t) } });
     span.style.backgroundColor = color(side.tokens.reward[t]!);
-    // the scale's ends are dark: light text there, dark text on the pale middle
-    if (Math.abs(side.tokens.reward[t]!) > 0.6 * maxAbs) span.classList.add('pl-token-strong');
     box.append(span);
   });
   box.addEventListener('mouseover', (event) => {
@@ -64,9 +62,9 @@ function legend(maxAbs: number): HTMLElement {
     el('span', { text: `−${fmt(maxAbs, 2)} lowers reward` }), bar, el('span', { text: `+${fmt(maxAbs, 2)} raises reward` }));
 }
 
-function sideColumn(title: string, text: string, side: SideExplanation | null, color: (v: number) => string, maxAbs: number, tip: HTMLElement): HTMLElement {
+function sideColumn(title: string, text: string, side: SideExplanation | null, color: (v: number) => string, tip: HTMLElement): HTMLElement {
   const head = el('h4', { text: side ? `${title} · reward ${fmt(side.reward)} · ${side.tokens.ids.length} tokens${side.truncated ? ' (truncated)' : ''}` : title });
-  const body = side ? renderTokens(side, color, maxAbs, tip, title) : el('pre', { className: 'pl-plain', text });
+  const body = side ? renderTokens(side, color, tip, title) : el('pre', { className: 'pl-plain', text });
   const column = el('section', { className: `pl-side pl-side-${title.toLowerCase()}` }, head, body);
   if (side && side.segments.length) column.append(renderWaterfall(side, title));
   return column;
@@ -115,7 +113,7 @@ export function renderPairDetail(detail: PairDetail, actions: DetailActions): HT
   for (const side of [x?.chosen, x?.rejected]) for (const r of side?.tokens.reward ?? []) maxAbs = Math.max(maxAbs, Math.abs(r));
   const color = rewardScale(maxAbs);
   if (x?.chosen) node.append(legend(maxAbs));
-  node.append(el('div', { className: 'pl-sides' }, sideColumn('Chosen', detail.texts.chosen, x?.chosen ?? null, color, maxAbs, tip), sideColumn('Rejected', detail.texts.rejected, x?.rejected ?? null, color, maxAbs, tip)));
+  node.append(el('div', { className: 'pl-sides' }, sideColumn('Chosen', detail.texts.chosen, x?.chosen ?? null, color, tip), sideColumn('Rejected', detail.texts.rejected, x?.rejected ?? null, color, tip)));
   if (x?.chosen && x.rejected) node.append(renderCumulative(x.chosen, x.rejected, x.firstDivergence));
   node.append(tip);
   return node;
