@@ -9,6 +9,7 @@ import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import type { ScoreColumnName } from '../../native/protocol/webviewProtocol';
 import type { PairStore } from '../state/pairStore';
+import { OPEN_END, robustDomain } from './robustDomain';
 import { chartColors } from './theme';
 
 const BINS = 40;
@@ -23,17 +24,12 @@ export interface HistogramHandle {
 export function renderHistogram(store: PairStore, column: ScoreColumnName, label: string, width = 420, height = 180): HistogramHandle {
   const svg = select(document.createElementNS('http://www.w3.org/2000/svg', 'svg')).attr('class', 'pl-chart').attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'img').attr('aria-label', `${label} histogram`);
   const values = store.columns[column];
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < store.rows; k++) {
-    const v = values[k]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!(hi >= lo)) {
+  const domain = robustDomain(values, store.rows);
+  if (!domain) {
     svg.append('text').attr('x', width / 2).attr('y', height / 2).attr('text-anchor', 'middle').attr('class', 'pl-muted-text').text('no scored pairs yet');
     return { node: svg.node()!, update: () => undefined };
   }
+  let { lo, hi } = domain;
   if (hi === lo) [lo, hi] = [lo - 0.5, hi + 0.5];
   const all = new Uint32Array(BINS);
   const kept = new Uint32Array(BINS);
@@ -43,7 +39,8 @@ export function renderHistogram(store: PairStore, column: ScoreColumnName, label
   for (let k = 0; k < store.rows; k++) {
     const v = values[k]!;
     if (Number.isNaN(v)) continue;
-    const b = Math.min(BINS - 1, Math.floor((v - lo) * scale));
+    // values beyond a clipped domain are counted in the end bars
+    const b = Math.max(0, Math.min(BINS - 1, Math.floor((v - lo) * scale)));
     binOf[k] = b;
     all[b]!++;
   }
@@ -71,9 +68,18 @@ export function renderHistogram(store: PairStore, column: ScoreColumnName, label
   svg.append('g').attr('transform', `translate(0,${height - M.bottom})`).call(axisBottom(x).ticks(6)).attr('class', 'pl-axis');
   svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4)).attr('class', 'pl-axis');
   svg.append('text').attr('x', width - M.right).attr('y', height - 2).attr('text-anchor', 'end').attr('class', 'pl-axis-label').text(label);
+  if (domain.clipped) {
+    const beyond = [domain.below ? `${domain.below} below` : '', domain.above ? `${domain.above} above` : ''].filter(Boolean).join(', ');
+    svg.append('text').attr('x', width - M.right).attr('y', M.top + 8).attr('text-anchor', 'end').attr('class', 'pl-axis-label').text(`outliers: ${beyond}, counted in the end bars`);
+  }
   const brush = brushX().extent([[M.left, M.top], [width - M.right, height - M.bottom]]).on('end', (event: { selection: [number, number] | null; sourceEvent?: unknown }) => {
     if (!event.sourceEvent) return; // programmatic moves
-    store.setRange(column, event.selection ? [x.invert(event.selection[0]), x.invert(event.selection[1])] : null);
+    if (!event.selection) return store.setRange(column, null);
+    // a clipped chart's end bars hold the outliers: a brush reaching an end reaches past it
+    const [a, b] = event.selection;
+    const from = domain.clipped && domain.below > 0 && a <= M.left + 0.5 ? -OPEN_END : x.invert(a);
+    const to = domain.clipped && domain.above > 0 && b >= width - M.right - 0.5 ? OPEN_END : x.invert(b);
+    store.setRange(column, [from, to]);
   });
   const brushG = svg.append('g').attr('class', 'pl-brush').call(brush);
   const current = store.ranges.get(column);

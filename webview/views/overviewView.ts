@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { AnalysisSummary } from '../../native/protocol/webviewProtocol';
 import { renderHistogram } from '../charts/histogram';
+import { describeRange } from '../charts/robustDomain';
 import { createScatter, type ScatterAxes, type ScatterHandle } from '../charts/scatter';
 import { el } from '../dom';
 import { formatCount } from '../format';
@@ -27,7 +28,7 @@ export interface OverviewHandle {
 
 export function renderFilterBar(store: PairStore): HTMLElement {
   const visible = store.visible().length;
-  const parts = [...store.ranges].map(([name, [lo, hi]]) => `${name} in [${lo.toFixed(2)}, ${hi.toFixed(2)}]`);
+  const parts = [...store.ranges].map(([name, range]) => describeRange(name, range));
   if (store.textHits) parts.push(`text search (${formatCount(store.textHits.size)} hits)`);
   if (store.factorRows) parts.push(`factor ${store.factorRows.factor} differs`);
   if (store.onlySuspicious) parts.push('suspicious only');
