@@ -40,7 +40,8 @@ export function createPairTable(store: PairStore, fetchRows: (indices: number[])
   header.style.gridTemplateColumns = template;
 
   for (const c of COLUMNS) {
-    const cell = el('div', { className: 'pl-th', text: c.title, attrs: { role: 'columnheader', 'data-key': c.key } });
+    // the full name on hover: a narrow panel cuts the header text
+    const cell = el('div', { className: 'pl-th', text: c.title, attrs: { role: 'columnheader', 'data-key': c.key, title: c.title } });
     if (c.key !== 'text') {
       cell.classList.add('pl-sortable');
       cell.addEventListener('click', () => {
@@ -52,6 +53,7 @@ export function createPairTable(store: PairStore, fetchRows: (indices: number[])
   }
 
   let fetchTimer = 0;
+  let failures = 0;
   function requestMissing(indices: number[]): void {
     const missing = indices.filter((i) => !cache.has(i) && !pending.has(i));
     if (missing.length === 0) return;
@@ -61,10 +63,15 @@ export function createPairTable(store: PairStore, fetchRows: (indices: number[])
       const ask = missing.filter((i) => !cache.has(i)).slice(0, 200);
       ask.forEach((i) => pending.add(i));
       fetchRows(ask).then((rows) => {
+        failures = 0;
         for (const r of rows) cache.set(r.index, r);
         ask.forEach((i) => pending.delete(i));
         renderFrame();
-      }, () => ask.forEach((i) => pending.delete(i)));
+      }, () => {
+        ask.forEach((i) => pending.delete(i));
+        // the host can be busy or still opening the dataset (a reloaded window): ask again, backing off
+        if (failures < 5) window.setTimeout(renderFrame, 500 * 2 ** failures++);
+      });
     }, 60);
   }
 
