@@ -106,5 +106,7 @@ test('from the VSIX: configure, score, inspect, flag from Problems, export, relo
   await revived.locator('#pair-table .pl-th[data-key="flag"]').click();
   // (a contradictory duplicate shares its pair id, so one flag can mark two rows)
   await until('the drop flags in the table', async () => (await revived.locator('#pair-table .pl-tr .pl-col-flag', { hasText: 'drop' }).count()) === 328 - kept);
+  // the rows' previews (prompt text) come from the host after the reload too
+  await until('the prompt previews in the table', async () => ((await revived.locator('#pair-table .pl-tr .pl-col-text').first().textContent()) ?? '…') !== '…', 30_000);
   await screenshot(page, 'vsix-reloaded');
 });
